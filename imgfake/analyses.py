@@ -118,8 +118,7 @@ def run_analysis(name: str, image: LoadedImage, **params) -> AnalysisResult:
 def _ela_analysis(image: LoadedImage, *, quality: int = 90) -> AnalysisResult:
     from .ela import ela, ela_stats
 
-    subsampling = image.jpeg.subsampling if image.jpeg else "4:2:0"
-    subsampling = subsampling if subsampling != "unknown" else "4:2:0"
+    subsampling = image.resave_subsampling
     residual = ela(image.pixels, quality=quality, subsampling=subsampling)
     heatmap = residual.mean(axis=2)
     stats = ela_stats(heatmap)

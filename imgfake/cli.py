@@ -169,7 +169,7 @@ def _cmd_ela(args) -> int:
     except ImageLoadError as exc:
         _error(args.image, exc)
         return EXIT_SOME_FAILED
-    residual = ela(image.pixels, quality=args.quality)
+    residual = ela(image.pixels, quality=args.quality, subsampling=image.resave_subsampling)
     out = args.output or Path(args.image).with_name(Path(args.image).stem + "_ela.png")
     Image.fromarray(ela_image(residual, gain=gain, mode=args.mode)).save(out)
     stats = ela_stats(residual)

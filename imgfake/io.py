@@ -136,6 +136,13 @@ class LoadedImage:
         return int(self.pixels.shape[1])
 
     @property
+    def resave_subsampling(self) -> str:
+        """Chroma subsampling for an ELA re-save: the file's own for JPEGs, else "4:2:0"."""
+        if self.jpeg is not None and self.jpeg.subsampling != "unknown":
+            return self.jpeg.subsampling
+        return "4:2:0"
+
+    @property
     def megapixels(self) -> float:
         return self.width * self.height / 1e6
 

@@ -37,7 +37,9 @@ def test_jpeg_facts(rgb):
     assert img.jpeg.progressive is True
     assert img.jpeg.quantization[0][:8] == (16, 11, 10, 16, 24, 40, 51, 61)  # IJG q50, natural order
     assert load_image(encode(rgb, quality=90)).jpeg.subsampling == "4:2:0"
+    assert load_image(encode(rgb, quality=50, subsampling=0)).resave_subsampling == "4:4:4"
     assert load_image(encode(rgb, "PNG")).jpeg is None
+    assert load_image(encode(rgb, "PNG")).resave_subsampling == "4:2:0"
 
 
 def test_exif_orientation_is_applied(rgb):
