@@ -25,50 +25,20 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from PIL import Image
 
+from .io import check_quality, check_rgb8, check_subsampling, encode_jpeg
+
 __all__ = ["recompress", "ela", "ela_image", "ela_sweep", "ela_stats", "ResidualStats"]
 
-_SUBSAMPLING = {"4:4:4": 0, "4:2:2": 1, "4:2:0": 2}
 # Strips start on multiples of 16 rows (the largest JPEG MCU) and overlap by one MCU, so
 # re-encoding strips in parallel gives exactly the pixels of a whole-image re-encode.
 _MCU = 16
 _MIN_ROWS_PER_STRIP = 512
 
 
-def _check_pixels(pixels: np.ndarray) -> np.ndarray:
-    pixels = np.asarray(pixels)
-    if pixels.dtype != np.uint8:
-        raise ValueError(
-            f"pixels must be uint8 (use imgfake.load_image), got dtype {pixels.dtype}"
-        )
-    if pixels.ndim != 3 or pixels.shape[2] != 3:
-        raise ValueError(f"pixels must have shape (H, W, 3), got {pixels.shape}")
-    if pixels.shape[0] < 1 or pixels.shape[1] < 1:
-        raise ValueError(f"pixels must not be empty, got shape {pixels.shape}")
-    return pixels
-
-
-def _check_quality(quality: int) -> int:
-    if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)):
-        raise ValueError(f"quality must be an integer 1..100, got {quality!r}")
-    if not 1 <= quality <= 100:
-        raise ValueError(f"quality must be between 1 and 100, got {quality}")
-    return int(quality)
-
-
-def _check_subsampling(subsampling: str) -> int:
-    if subsampling not in _SUBSAMPLING:
-        raise ValueError(
-            f"subsampling must be one of {sorted(_SUBSAMPLING)}, got {subsampling!r}"
-        )
-    return _SUBSAMPLING[subsampling]
-
-
-def _codec(pixels: np.ndarray, quality: int, subsampling: int) -> np.ndarray:
+def _codec(pixels: np.ndarray, quality: int, subsampling: str) -> np.ndarray:
     """One JPEG encode + decode in memory."""
-    buf = io.BytesIO()
-    Image.fromarray(pixels).save(buf, "JPEG", quality=quality, subsampling=subsampling)
-    buf.seek(0)
-    with Image.open(buf) as im:
+    data = encode_jpeg(pixels, quality=quality, subsampling=subsampling)
+    with Image.open(io.BytesIO(data)) as im:
         return np.asarray(im.convert("RGB"))
 
 
@@ -83,7 +53,7 @@ def _default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def _map_strips(pixels: np.ndarray, quality: int, subsampling: int, workers: int | None, job):
+def _map_strips(pixels: np.ndarray, quality: int, subsampling: str, workers: int | None, job):
     """Re-encode `pixels` strip by strip and call ``job(start, stop, decoded_rows)`` per strip."""
     height = pixels.shape[0]
     strips = _strips(height, workers or _default_workers())
@@ -126,14 +96,15 @@ def recompress(
     -------
     ndarray of uint8, shape (H, W, 3)
     """
-    pixels = _check_pixels(pixels)
-    quality, sub = _check_quality(quality), _check_subsampling(subsampling)
+    pixels = check_rgb8(pixels)
+    quality = check_quality(quality)
+    check_subsampling(subsampling)
     out = np.empty_like(pixels)
 
     def keep(start: int, stop: int, decoded: np.ndarray) -> None:
         out[start:stop] = decoded
 
-    _map_strips(pixels, quality, sub, workers, keep)
+    _map_strips(pixels, quality, subsampling, workers, keep)
     return out
 
 
@@ -171,8 +142,9 @@ def ela(
     >>> float(ela(flat, quality=90).max())  # a flat grey survives JPEG unchanged
     0.0
     """
-    pixels = _check_pixels(pixels)
-    quality, sub = _check_quality(quality), _check_subsampling(subsampling)
+    pixels = check_rgb8(pixels)
+    quality = check_quality(quality)
+    check_subsampling(subsampling)
     out = np.empty(pixels.shape, np.float32)
 
     def diff(start: int, stop: int, decoded: np.ndarray) -> None:
@@ -180,7 +152,7 @@ def ela(
         original = pixels[start:stop]
         out[start:stop] = np.maximum(original, decoded) - np.minimum(original, decoded)
 
-    _map_strips(pixels, quality, sub, workers, diff)
+    _map_strips(pixels, quality, subsampling, workers, diff)
     return out
 
 
@@ -261,7 +233,7 @@ def ela_sweep(
     """
     if reduce not in ("mean", "max", None):
         raise ValueError(f"reduce must be 'mean', 'max' or None, got {reduce!r}")
-    qualities = [_check_quality(q) for q in qualities]
+    qualities = [check_quality(q) for q in qualities]
     if not qualities:
         raise ValueError("qualities must name at least one JPEG quality")
     out: dict[int, np.ndarray] = {}

@@ -24,7 +24,8 @@ from functools import partial
 import numpy as np
 from PIL import Image
 
-from imgfake.ela import _check_pixels, _check_quality, ela
+from imgfake.ela import ela
+from imgfake.io import check_quality, check_rgb8
 from imgfake.io import load_image
 
 __all__ = [
@@ -50,7 +51,7 @@ def _check_qualities(qualities: Sequence[int]) -> tuple[int, ...]:
     qualities = tuple(qualities)
     if not qualities:
         raise ValueError(f"qualities must name at least one JPEG quality, got {qualities!r}")
-    return tuple(_check_quality(q) for q in qualities)
+    return tuple(check_quality(q) for q in qualities)
 
 
 def _check_grid(grid: int) -> int:
@@ -152,7 +153,7 @@ def ela_features(
     >>> vector.shape == (len(ela_feature_names()),), float(abs(vector).max())
     (True, 0.0)
     """
-    pixels = _check_pixels(pixels)
+    pixels = check_rgb8(pixels)
     qualities, grid = _check_qualities(qualities), _check_grid(grid)
     if min(pixels.shape[:2]) < grid + 2:
         raise ValueError(

@@ -29,6 +29,11 @@ __all__ = [
     "DEFAULT_MAX_PIXELS",
     "DEFAULT_MAX_BYTES",
     "SUPPORTED_FORMATS",
+    "SUBSAMPLINGS",
+    "check_rgb8",
+    "check_quality",
+    "check_subsampling",
+    "encode_jpeg",
 ]
 
 #: Largest image (width × height) decoded by default: a 64-megapixel photo needs ~190 MB as RGB
@@ -463,3 +468,59 @@ def _high_bit_depth_to_rgb8(pil: Image.Image, notes: list[str]) -> np.ndarray:
     grey = np.clip(np.rint(values / top * 255.0), 0, 255).astype(np.uint8)
     notes.append(f"High-bit-depth ({pil.mode}) greyscale image scaled to 8 bits per channel.")
     return np.repeat(grey[..., None], 3, axis=2)
+
+
+# --- the way back: pixels to JPEG bytes, and the checks every pixel function shares -------------
+
+#: Chroma subsampling names and Pillow's codes for them.
+SUBSAMPLINGS = {"4:4:4": 0, "4:2:2": 1, "4:2:0": 2}
+
+
+def check_rgb8(pixels: np.ndarray, *, name: str = "pixels") -> np.ndarray:
+    """Return `pixels` as an array after checking it is non-empty uint8 H×W×3 RGB."""
+    pixels = np.asarray(pixels)
+    if pixels.dtype != np.uint8:
+        raise ValueError(f"{name} must be uint8 (use imgfake.load_image), got dtype {pixels.dtype}")
+    if pixels.ndim != 3 or pixels.shape[2] != 3:
+        raise ValueError(f"{name} must have shape (H, W, 3), got {pixels.shape}")
+    if pixels.shape[0] < 1 or pixels.shape[1] < 1:
+        raise ValueError(f"{name} must not be empty, got shape {pixels.shape}")
+    return pixels
+
+
+def check_quality(quality: int, *, name: str = "quality") -> int:
+    """Return `quality` as an int after checking it is an integer JPEG quality 1..100."""
+    if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer from 1 to 100, got {quality!r}")
+    if not 1 <= quality <= 100:
+        raise ValueError(f"{name} must be between 1 and 100, got {quality}")
+    return int(quality)
+
+
+def check_subsampling(subsampling: str) -> int:
+    """Pillow's code for a chroma subsampling name; ValueError naming the valid ones otherwise."""
+    if subsampling not in SUBSAMPLINGS:
+        raise ValueError(f"subsampling must be one of {sorted(SUBSAMPLINGS)}, got {subsampling!r}")
+    return SUBSAMPLINGS[subsampling]
+
+
+def encode_jpeg(pixels: np.ndarray, *, quality: int, subsampling: str = "4:2:0") -> bytes:
+    """Encode uint8 RGB pixels as a baseline JPEG in memory (identical inputs, identical bytes).
+
+    Parameters
+    ----------
+    pixels : ndarray of uint8, shape (H, W, 3)
+    quality : int
+        IJG quality 1–100, as Pillow and most software use it.
+    subsampling : {"4:2:0", "4:2:2", "4:4:4"}, default "4:2:0"
+        Chroma subsampling; "4:2:0" is what cameras and most software write.
+
+    Returns
+    -------
+    bytes
+    """
+    pixels = check_rgb8(pixels)
+    quality, code = check_quality(quality), check_subsampling(subsampling)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", quality=quality, subsampling=code)
+    return buffer.getvalue()

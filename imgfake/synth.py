@@ -38,10 +38,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from .ela import recompress
+from .io import check_quality, check_rgb8, encode_jpeg, load_image
+
 EDIT_KINDS: tuple[str, ...] = ("splice", "copy-move", "retouch")
 RETOUCH_KINDS: tuple[str, ...] = ("smooth", "sharpen", "clone")
 SHAPES: tuple[str, ...] = ("ellipse", "polygon", "rectangle")
-SUBSAMPLING: dict[str, int] = {"4:4:4": 0, "4:2:2": 1, "4:2:0": 2}
 MANIFEST_COLUMNS: tuple[str, ...] = (
     "path", "label", "kind", "source", "quality", "double_compressed", "first_quality",
     "mask", "detail", "donor", "width", "height",
@@ -54,12 +56,7 @@ _MAX_TRIES = 100
 
 
 def _check_pixels(pixels: np.ndarray, name: str = "image") -> np.ndarray:
-    pixels = np.asarray(pixels)
-    if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] != 3:
-        raise ValueError(
-            f"{name} must be a uint8 array of shape (H, W, 3), got {pixels.dtype} "
-            f"{pixels.shape}"
-        )
+    pixels = check_rgb8(pixels, name=name)
     if min(pixels.shape[:2]) < 8:
         raise ValueError(f"{name} must be at least 8×8 pixels, got {pixels.shape[:2]}")
     return pixels
@@ -78,12 +75,6 @@ def _check_rng(rng: np.random.Generator) -> None:
             f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got "
             f"{type(rng).__name__}"
         )
-
-
-def _check_quality(quality: int, name: str = "quality") -> int:
-    if isinstance(quality, bool) or int(quality) != quality or not 1 <= quality <= 100:
-        raise ValueError(f"{name} must be an integer from 1 to 100, got {quality!r}")
-    return int(quality)
 
 
 # --------------------------------------------------------------------------- shapes
@@ -486,42 +477,16 @@ def retouch(
 # --------------------------------------------------------------------------- JPEG
 
 
-def jpeg_bytes(pixels: np.ndarray, *, quality: int, subsampling: str = "4:2:0") -> bytes:
-    """Encode ``pixels`` as a baseline JPEG in memory.
-
-    Parameters
-    ----------
-    pixels : numpy.ndarray
-        uint8 H×W×3 RGB.
-    quality : int
-        IJG quality, 1–100.
-    subsampling : {"4:2:0", "4:2:2", "4:4:4"}, optional
-        Chroma subsampling (default 4:2:0, what cameras and most software use).
-
-    Returns
-    -------
-    bytes
-        The JPEG file; identical inputs give identical bytes.
-    """
-    pixels = _check_pixels(pixels, "pixels")
-    quality = _check_quality(quality)
-    if subsampling not in SUBSAMPLING:
-        raise ValueError(f"subsampling must be one of {tuple(SUBSAMPLING)}, got {subsampling!r}")
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(
-        buffer, format="JPEG", quality=quality, subsampling=SUBSAMPLING[subsampling]
-    )
-    return buffer.getvalue()
+#: Encode pixels as JPEG bytes in memory (the project's one encoder, :func:`imgfake.io.encode_jpeg`).
+jpeg_bytes = encode_jpeg
 
 
 def jpeg_roundtrip(pixels: np.ndarray, *, quality: int, subsampling: str = "4:2:0") -> np.ndarray:
-    """Compress ``pixels`` as JPEG and decode them again, in memory.
+    """Compress ``pixels`` as JPEG and decode them again, in memory (uint8 H×W×3).
 
-    Parameters are as for :func:`jpeg_bytes`. Returns uint8 H×W×3.
+    The same codec path as ELA's re-save (:func:`imgfake.ela.recompress`).
     """
-    data = jpeg_bytes(pixels, quality=quality, subsampling=subsampling)
-    with Image.open(io.BytesIO(data)) as im:
-        return np.asarray(im.convert("RGB"))
+    return recompress(_check_pixels(pixels, "pixels"), quality=quality, subsampling=subsampling)
 
 
 # --------------------------------------------------------------------------- pairs
@@ -639,10 +604,10 @@ def make_pair(
     -------
     ForgeryPair
     """
-    quality = _check_quality(quality)
+    quality = check_quality(quality)
     start = _check_pixels(pixels, "pixels")
     if first_quality is not None:
-        first_quality = _check_quality(first_quality, "first_quality")
+        first_quality = check_quality(first_quality, name="first_quality")
         start = jpeg_roundtrip(start, quality=first_quality, subsampling=subsampling)
     forged, mask, detail = apply_edit(start, kind=kind, rng=rng, donor=donor)
     return ForgeryPair(
@@ -667,12 +632,8 @@ def mask_png(mask: np.ndarray) -> bytes:
 
 
 def read_rgb(path: str | os.PathLike) -> np.ndarray:
-    """Read an image file as uint8 H×W×3 RGB (16-bit and palette images are converted)."""
-    with Image.open(path) as im:
-        if im.mode.startswith("I"):  # 16-bit grey: keep the top 8 bits
-            grey = (np.asarray(im).astype(np.uint32) >> 8).clip(0, 255).astype(np.uint8)
-            return np.repeat(grey[..., None], 3, axis=2)
-        return np.asarray(im.convert("RGB"))
+    """Read an image file as uint8 H×W×3 RGB through :func:`imgfake.io.load_image`."""
+    return load_image(path).pixels
 
 
 def random_view(
@@ -777,8 +738,8 @@ def _check_set_args(
     if not kinds or any(k not in EDIT_KINDS for k in kinds):
         raise ValueError(f"kinds must be drawn from {EDIT_KINDS}, got {tuple(kinds)!r}")
     lo, hi = quality_range
-    _check_quality(lo, "quality_range[0]")
-    _check_quality(hi, "quality_range[1]")
+    check_quality(lo, name="quality_range[0]")
+    check_quality(hi, name="quality_range[1]")
     if lo > hi:
         raise ValueError(
             f"quality_range must be (low, high) with low <= high, got {quality_range!r}"

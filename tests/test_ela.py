@@ -45,8 +45,7 @@ def test_repeated_resaves_shrink_the_error_level():
 @pytest.mark.parametrize("height", [1040, 1111])
 def test_parallel_strips_equal_a_whole_image_reencode(subsampling, height):
     pixels = textured(height, 200, seed=3)
-    sub = {"4:4:4": 0, "4:2:2": 1, "4:2:0": 2}[subsampling]
-    whole = _codec(pixels, 85, sub)
+    whole = _codec(pixels, 85, subsampling)
     for workers in (1, 2, 3):
         np.testing.assert_array_equal(recompress(pixels, quality=85, subsampling=subsampling, workers=workers), whole)
     expected = np.abs(pixels.astype(np.float32) - whole)
