@@ -98,6 +98,9 @@ class Entry:
         whatever the extension says.
     width, height : int
         Read from the header, without decoding the pixels.
+    jpeg_tables : str or None
+        For JPEGs, a short signature of the quantisation tables (read from the header).
+        Files saved with the same settings share it; see :meth:`Manifest.table_shortcuts`.
     """
 
     path: str
@@ -111,6 +114,7 @@ class Entry:
     format: str
     width: int
     height: int
+    jpeg_tables: str | None = None
 
     def to_dict(self) -> dict:
         """Return the entry as a JSON-serialisable dict."""
@@ -136,6 +140,7 @@ class Entry:
             format=str(row["format"]),
             width=int(row["width"]),
             height=int(row["height"]),
+            jpeg_tables=text("jpeg_tables"),
         )
 
 
@@ -148,6 +153,8 @@ class Unreadable:
 
 
 ENTRY_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Entry))
+#: Columns a manifest CSV may lack (written by older versions).
+_OPTIONAL_COLUMNS = {"jpeg_tables"}
 
 
 @dataclass(frozen=True)
@@ -221,8 +228,54 @@ class Manifest:
             "unreadable": len(self.unreadable),
             "duplicate_groups": len(self.duplicates),
             "conflicts": len(self.conflicts),
+            "jpeg_tables": {
+                c: dict(Counter(e.jpeg_tables for e in self.entries
+                                if e.class_name == c and e.jpeg_tables).most_common())
+                for c in sorted({e.class_name for e in self.entries})
+            },
+            "table_shortcuts": self.table_shortcuts(),
             "fingerprint": self.fingerprint(),
         }
+
+    def table_shortcuts(self, *, min_share: float = 0.01) -> list[dict]:
+        """JPEG table sets that occur in one class only: a shortcut a model can learn.
+
+        When, say, every real photo was saved with one set of quantisation tables and some
+        edited ones with others, the file's save settings alone give those edited photos away,
+        and a detector can score well without looking at the edit. Evaluate on the files whose
+        tables occur in both classes to measure what is left (``imgfake evaluate`` does).
+
+        Parameters
+        ----------
+        min_share : float, default 0.01
+            Ignore table sets held by fewer than this share of the files.
+
+        Returns
+        -------
+        list of dict
+            ``{"jpeg_tables", "class_name", "n", "share"}`` for each one-class table set
+            holding at least `min_share` of the files, largest first.
+        """
+        by_tables: dict[str, Counter] = defaultdict(Counter)
+        for e in self.entries:
+            if e.jpeg_tables is not None:
+                by_tables[e.jpeg_tables][e.class_name] += 1
+        n = max(1, len(self.entries))
+        out = [
+            {"jpeg_tables": t, "class_name": next(iter(c)), "n": sum(c.values()),
+             "share": round(sum(c.values()) / n, 4)}
+            for t, c in by_tables.items()
+            if len(c) == 1 and sum(c.values()) / n >= min_share
+        ]
+        return sorted(out, key=lambda row: -row["n"])
+
+    def shared_tables(self) -> set[str]:
+        """Table signatures that occur in more than one class."""
+        classes: dict[str, set[str]] = defaultdict(set)
+        for e in self.entries:
+            if e.jpeg_tables is not None:
+                classes[e.jpeg_tables].add(e.class_name)
+        return {t for t, c in classes.items() if len(c) > 1}
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the entries to a CSV file (one row per entry) and return its path.
@@ -252,7 +305,7 @@ class Manifest:
         """
         with Path(path).open(newline="", encoding="utf-8") as f:
             reader = csv.DictReader(f)
-            missing = set(ENTRY_COLUMNS) - set(reader.fieldnames or ())
+            missing = set(ENTRY_COLUMNS) - _OPTIONAL_COLUMNS - set(reader.fieldnames or ())
             if missing:
                 raise ValueError(
                     f"{path} is not a manifest CSV: missing columns {sorted(missing)}, "
@@ -462,6 +515,7 @@ def _file_facts(path: Path) -> tuple[dict, str | None]:
         with Image.open(path) as im:  # header only: no pixel decoding
             width, height = im.size
             pil_format = im.format
+            tables = table_signature(getattr(im, "quantization", None))
     except Exception as exc:  # Pillow raises many types for bad files
         what = f"looks like {sniffed}" if sniffed else "not a recognised image format"
         return {}, f"cannot open as an image ({what}): {exc}"
@@ -471,7 +525,25 @@ def _file_facts(path: Path) -> tuple[dict, str | None]:
         "format": sniffed or pil_format or "unknown",
         "width": int(width),
         "height": int(height),
+        "jpeg_tables": tables,
     }, None
+
+
+def table_signature(quantization: Mapping[int, Sequence[int]] | None) -> str | None:
+    """Short signature of a JPEG's quantisation tables (None for non-JPEGs).
+
+    Two files share a signature exactly when they were saved with the same tables, i.e. the
+    same quality setting of the same software. The name starts with the estimated IJG
+    quality, e.g. ``"q94~3f2a1c"`` (``~`` marks non-standard tables).
+    """
+    if not quantization:
+        return None
+    from .jpeg import estimate_jpeg_quality
+
+    tables = {int(k): tuple(int(v) for v in t) for k, t in quantization.items()}
+    digest = hashlib.sha256(repr(sorted(tables.items())).encode()).hexdigest()[:6]
+    estimate = estimate_jpeg_quality(tables)
+    return f"q{estimate.quality}{'' if estimate.exact else '~'}{digest}"
 
 
 # --------------------------------------------------------------------------- manifest

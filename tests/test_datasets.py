@@ -207,6 +207,27 @@ def test_summary_plain_counts(dataset: Path):
 # ----------------------------------------------------------------- split
 
 
+def test_table_shortcuts_find_save_settings_held_by_one_class(tmp_path: Path):
+    from imgfake.io import encode_jpeg
+
+    rng = np.random.default_rng(0)
+    for cls, qualities in {"real": [90] * 6, "edited": [90] * 3 + [70] * 3}.items():
+        (tmp_path / cls).mkdir()
+        for i, q in enumerate(qualities):
+            pixels = rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)
+            (tmp_path / cls / f"{i}.jpg").write_bytes(encode_jpeg(pixels, quality=q))
+    m = build_manifest(tmp_path)
+    q90 = {e.jpeg_tables for e in m.entries if e.path.startswith("real/")}
+    assert len(q90) == 1 and next(iter(q90)).startswith("q90")  # standard tables: no "~"
+    assert m.shared_tables() == q90
+    shortcuts = m.table_shortcuts()
+    assert [(r["class_name"], r["n"]) for r in shortcuts] == [("edited", 3)]
+    assert shortcuts[0]["jpeg_tables"].startswith("q70")
+    assert m.summary()["table_shortcuts"] == shortcuts
+    reloaded = Manifest.load(m.save(tmp_path / "m.csv"))
+    assert reloaded.table_shortcuts() == shortcuts
+
+
 @pytest.fixture
 def balanced(tmp_path: Path) -> Manifest:
     """200 real + 200 edited singletons, edited ones split 80/80/40 over easy/mid/hard."""
@@ -319,6 +340,12 @@ def test_faces_manifest(shared_data: Path):
     assert s["subgroups"]["edited"] == {"easy": 214, "hard": 218, "mid": 436}
     assert s["formats"] == {"JPEG": 1736} and s["sizes"] == {"600x600": 1736}
     assert m.unreadable == () and m.duplicates == ()
+    # The file format gives a quarter of the edited faces away: every real face shares one
+    # set of quantisation tables, while 222 edited faces were saved with tables no real face has.
+    shortcuts = m.table_shortcuts(min_share=0)
+    assert {row["class_name"] for row in shortcuts} == {"edited"}
+    assert sum(row["n"] for row in shortcuts) == 222
+    assert len(m.shared_tables()) == 1
     split = split_manifest(m, seed=0)
     check_disjoint(split)
     assert split.stratify == "label+subgroup"
