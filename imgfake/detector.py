@@ -1,0 +1,372 @@
+"""Load a model bundle and say whether photos were edited, and how.
+
+A bundle is a folder with ``model.keras`` (weights and architecture, loaded with
+``safe_mode=True``) and ``imgfake.json`` (the preprocessing that produced the model's inputs,
+class names, the stage-1 threshold chosen on validation, the calibration fitted on
+validation, the training-data fingerprint, metrics with split sizes, the imgfake version and
+the training command). The default bundle ships in ``models/default/`` beside the package;
+``IMGFAKE_MODEL`` points somewhere else.
+
+Examples
+--------
+>>> from imgfake.detector import Detector                       # doctest: +SKIP
+>>> det = Detector.load()                                        # doctest: +SKIP
+>>> for path, result in det.predict_paths(["a.jpg", "b.jpg"]):   # doctest: +SKIP
+...     print(path, result if isinstance(result, str) else result.to_dict())
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+import imgfake
+
+from .io import ImageLoadError, LoadedImage, load_image
+from .pipeline import PreprocessConfig, preprocess_image
+
+__all__ = ["Detector", "Prediction", "BundleError", "default_model_dir", "BUNDLE_FORMAT"]
+
+BUNDLE_FORMAT = 1
+MODEL_FILE = "model.keras"
+CONFIG_FILE = "imgfake.json"
+
+
+class BundleError(ValueError):
+    """A model folder that is missing, incomplete or made by an incompatible imgfake."""
+
+
+def default_model_dir() -> Path:
+    """``$IMGFAKE_MODEL`` if set, else ``models/default`` beside the installed package."""
+    env = os.environ.get("IMGFAKE_MODEL")
+    if env:
+        return Path(env).expanduser()
+    return Path(imgfake.__file__).resolve().parents[1] / "models" / "default"
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the detector says about one image.
+
+    Attributes
+    ----------
+    p_edited : float
+        Calibrated probability that the image was edited (Platt scaling of the stage-1 logit,
+        fitted on the validation split; see the bundle's ``calibration``).
+    label : str
+        ``"edited"`` when ``p_edited >= threshold``, else ``"real"``.
+    threshold : float
+        The bundle's threshold, chosen on its validation split.
+    kinds : dict of str to float
+        Stage-2 probabilities of each kind of edit (temperature-scaled on validation). Always
+        returned; only meaningful when ``label == "edited"`` (see ``kinds_meaningful``).
+    kinds_meaningful : bool
+        ``label == "edited"``.
+    """
+
+    p_edited: float
+    label: str
+    threshold: float
+    kinds: dict[str, float] = field(default_factory=dict)
+    kinds_meaningful: bool = False
+
+    @property
+    def top_kind(self) -> str | None:
+        return max(self.kinds, key=self.kinds.get) if self.kinds else None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["top_kind"] = self.top_kind
+        return d
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -60, 60)))
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def read_bundle_config(path: str | os.PathLike) -> dict:
+    """Read and check ``imgfake.json`` of a bundle folder."""
+    folder = Path(path)
+    cfg_path = folder / CONFIG_FILE
+    if not folder.is_dir():
+        raise BundleError(
+            f"model folder {str(folder)!r} does not exist: train one with `imgfake train` "
+            "(or `make model` for the default) or point IMGFAKE_MODEL / --model at a bundle"
+        )
+    for name in (MODEL_FILE, CONFIG_FILE):
+        if not (folder / name).is_file():
+            raise BundleError(f"{str(folder)!r} is not a model bundle: {name} is missing")
+    try:
+        config = json.loads(cfg_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise BundleError(f"cannot read {str(cfg_path)!r}: {exc}") from exc
+    if config.get("format") != BUNDLE_FORMAT:
+        raise BundleError(
+            f"{str(cfg_path)!r} has bundle format {config.get('format')!r}; this imgfake reads "
+            f"format {BUNDLE_FORMAT}: retrain the model or install a matching imgfake"
+        )
+    return config
+
+
+class Detector:
+    """A loaded bundle: preprocessing + Keras model + calibration + threshold.
+
+    Use :meth:`load`; the constructor takes an already-built Keras model and the bundle's
+    ``imgfake.json`` contents (as :func:`imgfake.train.train_bundle` does before saving).
+    """
+
+    def __init__(self, model, config: dict, *, path: Path | None = None) -> None:
+        self.model = model
+        self.config = config
+        self.path = path
+        self.preprocessing = PreprocessConfig.from_dict(config["preprocessing"])
+        stage1 = config["stage1"]
+        self.threshold = float(stage1["threshold"])
+        cal = stage1.get("calibration") or {"method": "none"}
+        self._platt = (float(cal.get("a", 1.0)), float(cal.get("b", 0.0)))
+        stage2 = config.get("stage2") or {}
+        self.kind_names: list[str] = list(stage2.get("classes", []))
+        self._temperature = float(stage2.get("temperature", 1.0))
+        self._lock = threading.Lock()
+        self._heatmap_model = None
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None) -> Detector:
+        """Load a bundle folder (default: :func:`default_model_dir`)."""
+        folder = Path(path).expanduser() if path is not None else default_model_dir()
+        config = read_bundle_config(folder)
+        import keras
+
+        try:
+            model = keras.saving.load_model(folder / MODEL_FILE, safe_mode=True, compile=False)
+        except Exception as exc:  # keras raises several types for a bad archive
+            raise BundleError(f"cannot load {str(folder / MODEL_FILE)!r}: {exc}") from exc
+        return cls(model, config, path=folder)
+
+    # ------------------------------------------------------------------ scoring
+    def calibrate(self, logits: np.ndarray) -> np.ndarray:
+        """Stage-1 logits -> calibrated probabilities (the bundle's Platt scaling)."""
+        a, b = self._platt
+        return _sigmoid(a * np.asarray(logits, np.float64) + b)
+
+    def kind_probabilities(self, kind_logits: np.ndarray) -> np.ndarray:
+        return _softmax(np.asarray(kind_logits, np.float64) / self._temperature)
+
+    def raw_outputs(self, maps: np.ndarray) -> dict[str, np.ndarray]:
+        """Model outputs (logits) for a batch of preprocessed maps."""
+        x = np.asarray(maps, np.float32)
+        if x.ndim != 4 or tuple(x.shape[1:]) != self.preprocessing.input_shape:
+            raise ValueError(
+                f"maps must have shape (N, {', '.join(map(str, self.preprocessing.input_shape))}), "
+                f"got {x.shape}"
+            )
+        if len(x) == 0:
+            return {"edited": np.zeros(0), "kind": np.zeros((0, len(self.kind_names)))}
+        with self._lock:  # one Keras call at a time; batches are large enough to fill the cores
+            out = self.model(x, training=False)
+        return {k: _numpy(v) for k, v in out.items()}
+
+    def predict_maps(self, maps: np.ndarray) -> list[Prediction]:
+        out = self.raw_outputs(maps)
+        p = self.calibrate(out["edited"][:, 0])
+        kinds = (self.kind_probabilities(out["kind"]) if "kind" in out and self.kind_names
+                 else np.zeros((len(p), 0)))
+        preds = []
+        for i, pi in enumerate(p):
+            label = "edited" if pi >= self.threshold else "real"
+            preds.append(Prediction(
+                p_edited=float(pi), label=label, threshold=self.threshold,
+                kinds={name: float(kinds[i, j]) for j, name in enumerate(self.kind_names)},
+                kinds_meaningful=label == "edited",
+            ))
+        return preds
+
+    def preprocess(self, image: LoadedImage | np.ndarray) -> np.ndarray:
+        """The model input for one image (the same function training used)."""
+        return preprocess_image(image, self.preprocessing)
+
+    def predict(self, images: Sequence[LoadedImage | np.ndarray], *, batch_size: int = 32) -> list[Prediction]:
+        """Predict for images already in memory (``LoadedImage`` keeps the JPEG evidence; a
+        bare uint8 array is treated as an image with no JPEG history)."""
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        images = list(images)
+        preds: list[Prediction] = []
+        for start in range(0, len(images), batch_size):
+            chunk = images[start:start + batch_size]
+            preds += self.predict_maps(np.stack([self.preprocess(im) for im in chunk]))
+        return preds
+
+    def predict_paths(
+        self,
+        paths: Iterable[str | os.PathLike],
+        *,
+        batch_size: int = 32,
+        workers: int | None = None,
+        executor: str = "auto",
+    ) -> Iterator[tuple[str, Prediction | str]]:
+        """Predict for files, in order, as ``(path, Prediction)`` or ``(path, error message)``.
+
+        Files are decoded and preprocessed by a pool of workers while the model scores the
+        previous batch. A file that cannot be read gives an error message and never stops the
+        rest.
+
+        Parameters
+        ----------
+        paths : iterable of path-like
+        batch_size : int, default 32
+            Images per model call.
+        workers : int, optional
+            Decoding workers (default: the number of CPUs, at most 8).
+        executor : {"auto", "process", "thread"}, default "auto"
+            ``"process"``: worker processes (true parallelism for the NumPy part of the
+            preprocessing; start-up ~1 s); ``"thread"``: threads (no start-up; Pillow and the
+            codec release the GIL, NumPy only partly). ``"auto"`` uses processes for more than
+            ``4 * batch_size`` files.
+        """
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        if executor not in ("auto", "process", "thread"):
+            raise ValueError(f"executor must be 'auto', 'process' or 'thread', got {executor!r}")
+        workers = workers or max(1, min(8, os.cpu_count() or 1))
+        paths = [str(p) for p in paths]
+        if executor == "auto":
+            executor = "process" if len(paths) > 4 * batch_size and workers > 1 else "thread"
+        config = self.preprocessing.to_dict()
+        if executor == "process":
+            import multiprocessing
+
+            from concurrent.futures import ProcessPoolExecutor
+
+            # fork where there is one: the children run only NumPy/Pillow code, never TensorFlow,
+            # and need no `if __name__ == "__main__"` guard in the caller's script (spawn does)
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            pool_cm = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
+        else:
+            pool_cm = ThreadPoolExecutor(workers)
+        prepare = functools.partial(_prepare_file, config=config)
+        with pool_cm as pool:
+            # keep about two batches in flight so decoding overlaps with the model
+            window = 2 * batch_size
+            futures = [_submit(pool, prepare, p) for p in paths[:window]]
+            submitted = len(futures)
+            done = 0
+            while done < len(paths):
+                batch_paths = paths[done:done + batch_size]
+                results = [_result(futures[done + i]) for i in range(len(batch_paths))]
+                for p in paths[submitted:submitted + len(batch_paths)]:
+                    futures.append(_submit(pool, prepare, p))
+                submitted = min(len(paths), submitted + len(batch_paths))
+                ok = [i for i, r in enumerate(results) if not isinstance(r, str)]
+                preds = self.predict_maps(np.stack([results[i] for i in ok])) if ok else []
+                by_index = dict(zip(ok, preds))
+                for i, path in enumerate(batch_paths):
+                    yield path, by_index.get(i, results[i])
+                    futures[done + i] = None  # free the maps
+                done += len(batch_paths)
+
+    # ------------------------------------------------------------------ heat map
+    def heatmap(self, image: LoadedImage | np.ndarray) -> np.ndarray:
+        """Per-region stage-1 evidence as an H×W float32 map of probabilities, same size as the
+        image: each 32×32-pixel cell of the analysed central crop gets the calibrated
+        probability its own logit would give; pixels outside the crop are NaN.
+
+        Only for models with an ``"edited_map"`` layer (:func:`imgfake.models.build_ela_cnn`).
+        """
+        from .models import MAP_LAYER
+
+        pixels = image.pixels if isinstance(image, LoadedImage) else np.asarray(image)
+        if self._heatmap_model is None:
+            import keras
+
+            try:
+                layer = self.model.get_layer(MAP_LAYER)
+            except ValueError as exc:
+                raise ValueError(f"this model has no {MAP_LAYER!r} layer, so no heat map") from exc
+            self._heatmap_model = keras.Model(self.model.input, layer.output)
+        x = self.preprocess(image)[None]
+        with self._lock:
+            cells = _numpy(self._heatmap_model(x, training=False))[0, :, :, 0]
+        prob = self.calibrate(cells).astype(np.float32)
+        h, w = pixels.shape[:2]
+        side = self.preprocessing.crop
+        ch, cw = min(side, h // 8 * 8), min(side, w // 8 * 8)
+        top, left = (h - ch) // 2 // 16 * 16, (w - cw) // 2 // 16 * 16
+        from PIL import Image
+
+        up = np.asarray(Image.fromarray(prob).resize((cw, ch), Image.NEAREST))
+        out = np.full((h, w), np.nan, np.float32)
+        out[top:top + ch, left:left + cw] = up
+        return out
+
+    # ------------------------------------------------------------------ info
+    def describe(self) -> dict:
+        """The bundle's facts a user may want to see (version, data, metrics summary)."""
+        c = self.config
+        test = (c.get("metrics") or {}).get("test") or {}
+        return {
+            "path": str(self.path) if self.path else None,
+            "imgfake_version": c.get("imgfake_version"),
+            "threshold": self.threshold,
+            "kinds": self.kind_names,
+            "test_roc_auc": test.get("roc_auc"),
+            "splits": (c.get("data") or {}).get("splits"),
+            "trained": c.get("trained"),
+        }
+
+    def __repr__(self) -> str:
+        return f"Detector(path={str(self.path)!r}, threshold={self.threshold:.3f}, kinds={self.kind_names})"
+
+
+def _prepare_file(path: str, *, config: dict):
+    """Worker job: load + preprocess one file, or the error message (picklable)."""
+    try:
+        return preprocess_image(load_image(path), _config_from(config))
+    except (ImageLoadError, ValueError, OSError, MemoryError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+@functools.lru_cache(maxsize=4)
+def _config_cached(key: str) -> PreprocessConfig:
+    return PreprocessConfig.from_dict(json.loads(key))
+
+
+def _config_from(config: dict) -> PreprocessConfig:
+    return _config_cached(json.dumps(config, sort_keys=True))
+
+
+def _submit(pool, fn, path):
+    try:
+        return pool.submit(fn, path)
+    except RuntimeError:  # a broken process pool: do this file here instead
+        from concurrent.futures import Future
+
+        done: Future = Future()
+        done.set_result(fn(path))
+        return done
+
+
+def _result(future):
+    try:
+        return future.result()
+    except Exception as exc:  # a worker that died (e.g. killed for memory) fails only its file
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _numpy(tensor) -> np.ndarray:
+    return tensor.numpy() if hasattr(tensor, "numpy") else np.asarray(tensor)

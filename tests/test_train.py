@@ -1,0 +1,67 @@
+"""Training a bundle end to end on a tiny synthetic set (1 epoch, seconds)."""
+
+import json
+
+import pytest
+
+pytest.importorskip("tensorflow")
+
+from _bundles import tiny_bundle, tiny_data  # noqa: E402
+from imgfake.datasets import Entry  # noqa: E402
+from imgfake.train import evaluate_bundle, kind_class, train_bundle  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    return tiny_bundle(tmp_path_factory)
+
+
+def test_bundle_files_and_facts(bundle):
+    assert {p.name for p in bundle.iterdir()} >= {"model.keras", "imgfake.json", "split.json"}
+    config = json.loads((bundle / "imgfake.json").read_text())
+    sizes = config["data"]["splits"]
+    assert sum(sizes.values()) == 24 and sizes["test"] > 0
+    assert config["stage2"]["classes"] == ["splice", "copy-move", "retouch"]
+    assert 0 < config["stage1"]["threshold"] < 1
+    test = config["metrics"]["test"]
+    assert "roc_auc_ci" in test["overall"] and "brier" in test["overall"]
+    assert config["trained"]["command"] == "pytest tiny bundle" and config["trained"]["seconds"] > 0
+    assert config["imgfake_version"]
+
+
+def test_split_is_saved_and_disjoint(bundle):
+    saved = json.loads((bundle / "split.json").read_text())
+    (dataset,) = saved["datasets"]
+    groups = {name: {e["group"] for e in dataset["splits"][name]} for name in ("train", "val", "test")}
+    assert not groups["train"] & groups["test"] and not groups["val"] & groups["test"]
+
+
+def test_evaluate_bundle_uses_only_the_test_split_of_its_own_data(bundle):
+    report = evaluate_bundle(tiny_data(), bundle, n_boot=10)
+    assert report["evaluated_on"] == "test split of the bundle"
+    config = json.loads((bundle / "imgfake.json").read_text())
+    assert report["n_images"] == config["data"]["splits"]["test"]
+    json.dumps(report)
+    everything = evaluate_bundle(tiny_data(), bundle, split="all", n_boot=0)
+    assert everything["n_images"] == 24
+
+
+def test_kind_classes():
+    def entry(label, kind, subgroup=None):
+        return Entry(path="x.jpg", label=label, class_name="x", kind=kind, subgroup=subgroup, group=None,
+                     sha256="0", n_bytes=1, format="JPEG", width=1, height=1)
+
+    assert kind_class(entry(1, "1010")) == "face-parts"
+    assert kind_class(entry(1, "splice")) == "splice"
+    assert kind_class(entry(1, None)) == "edited"
+    assert kind_class(entry(1, None, "easy")) == "face-parts"  # e.g. easy_116_111.jpg
+    assert kind_class(entry(0, None)) is None
+
+
+def test_bad_arguments(tmp_path):
+    with pytest.raises(ValueError, match="does not exist"):
+        train_bundle([tmp_path / "nope"], tmp_path / "out", epochs=1, log=None)
+    with pytest.raises(ValueError, match="epochs"):
+        train_bundle([tmp_path], tmp_path / "out", epochs=0, log=None)
