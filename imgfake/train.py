@@ -547,6 +547,8 @@ def evaluate_bundle(
     }
     if len(set(y.tolist())) == 2:
         report["stage1"] = _stage1_report(y, p, det.threshold, subgroups, n_boot=n_boot, seed=seed)
+        report["format_shortcut"] = _shortcut_free_report(
+            manifest, entries, y, p, det.threshold, n_boot=n_boot, seed=seed)
     else:
         report["stage1"] = {"note": "only one class present: no ROC AUC",
                             "accuracy": float(np.mean((p >= det.threshold) == (y == 1)))}
@@ -558,6 +560,25 @@ def evaluate_bundle(
             report["stage2"] = evaluation.multiclass_metrics(
                 [k for _, k in known], det.kind_probabilities(out["kind"][idx]), det.kind_names)
     return _jsonable(report)
+
+
+def _shortcut_free_report(manifest, entries, y, p, threshold, *, n_boot: int, seed: int) -> dict | None:
+    """Stage-1 metrics on the files whose JPEG tables occur in both classes.
+
+    When some table sets belong to one class only (``Manifest.table_shortcuts``), the save
+    settings alone give those files away; this is the score with that shortcut removed.
+    None when the data set has no such shortcut.
+    """
+    shortcuts = manifest.table_shortcuts(min_share=0)
+    if not shortcuts:
+        return None
+    shared = manifest.shared_tables()
+    keep = np.array([e.jpeg_tables in shared for e in entries])
+    out = {"shortcuts": shortcuts, "n_kept": int(keep.sum()), "n_excluded": int((~keep).sum())}
+    if len(set(y[keep].tolist())) == 2:
+        out["stage1"] = evaluation.evaluate_scores(y[keep], p[keep], threshold=threshold,
+                                                   n_boot=n_boot, seed=seed)
+    return out
 
 
 def _batched_outputs(det: Detector, x: np.ndarray, batch: int = 256) -> dict[str, list]:

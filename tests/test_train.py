@@ -65,3 +65,22 @@ def test_bad_arguments(tmp_path):
         train_bundle([tmp_path / "nope"], tmp_path / "out", epochs=1, log=None)
     with pytest.raises(ValueError, match="epochs"):
         train_bundle([tmp_path], tmp_path / "out", epochs=0, log=None)
+
+
+def test_evaluate_bundle_reports_scores_without_the_format_shortcut(bundle, tmp_path):
+    # Real photos all saved at q90; half the edited ones at q70 (tables no real photo has).
+    from imgfake.io import encode_jpeg
+    from imagefactory import textured as make
+
+    for cls, qualities in {"real": [90] * 6, "edited": [90, 90, 90, 70, 70, 70]}.items():
+        (tmp_path / cls).mkdir()
+        for i, q in enumerate(qualities):
+            seed = i + (0 if cls == "real" else 10)
+            (tmp_path / cls / f"{i}.jpg").write_bytes(encode_jpeg(make(144, 160, seed=seed), quality=q))
+    report = evaluate_bundle(tmp_path, bundle, n_boot=10)
+    shortcut = report["format_shortcut"]
+    assert shortcut["n_excluded"] == 3 and shortcut["n_kept"] == 9
+    assert [r["n"] for r in shortcut["shortcuts"]] == [3]
+    assert shortcut["stage1"]["n"] == 9 and shortcut["stage1"]["n_positive"] == 3
+    # No shortcut in the bundle's own synthetic data (both classes share the save settings).
+    assert evaluate_bundle(tiny_data(), bundle, n_boot=10)["format_shortcut"] is None
