@@ -319,12 +319,18 @@ class Detector:
         """The bundle's facts a user may want to see (version, data, metrics summary)."""
         c = self.config
         test = (c.get("metrics") or {}).get("test") or {}
+        per_data = {name: m.get("roc_auc") for name, m in (test.get("per_dataset") or {}).items()}
+        trained_on = (c.get("stage1") or {}).get("trained_on") or list(per_data)
+        # The headline is the test AUC on the data stage 1 learnt from (what the card reports).
+        stage1_aucs = [per_data[n] for n in trained_on if isinstance(per_data.get(n), (int, float))]
         return {
             "path": str(self.path) if self.path else None,
             "imgfake_version": c.get("imgfake_version"),
             "threshold": self.threshold,
             "kinds": self.kind_names,
-            "test_roc_auc": test.get("roc_auc"),
+            "test_roc_auc": stage1_aucs[0] if len(stage1_aucs) == 1 else (test.get("overall") or {}).get("roc_auc"),
+            "test_roc_auc_by_data": per_data,
+            "stage1_trained_on": trained_on,
             "splits": (c.get("data") or {}).get("splits"),
             "trained": c.get("trained"),
         }

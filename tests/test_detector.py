@@ -117,10 +117,12 @@ def test_env_var_points_to_a_bundle(bundle, monkeypatch):
 def test_shipped_default_model_loads(monkeypatch):
     monkeypatch.delenv("IMGFAKE_MODEL", raising=False)
     folder = default_model_dir()
-    if not (folder / "model.keras").is_file():
-        pytest.skip(f"no shipped model in {folder}: run `make model` (scripts/train_default.py)")
+    assert (folder / "model.keras").is_file(), f"the shipped model is missing from {folder}: run `make model`"
     det = Detector.load()
     assert det.kind_names == ["face-parts", "splice", "copy-move", "retouch"]
+    facts = det.describe()  # the headline the dashboard shows: test AUC on what stage 1 learnt
+    assert facts["stage1_trained_on"] == ["faces"]
+    assert facts["test_roc_auc"] == det.config["metrics"]["test"]["per_dataset"]["faces"]["roc_auc"]
     assert sum(f.stat().st_size for f in folder.iterdir()) < 10 * 1024 * 1024
     pred = det.predict([load_image(encode(pixels(1), quality=92), name="x.jpg")])[0]
     assert 0 <= pred.p_edited <= 1

@@ -117,11 +117,6 @@ def test_small_parameters_are_names_the_notebook_defines(name):
     assert not unknown, f"{name}: SMALL_PARAMS sets {unknown}, not in its parameters cell"
 
 
-def _skip_until_default_model_ships(name: str) -> None:
-    if not (DEFAULT_MODEL / "imgfake.json").is_file():
-        pytest.skip(f"{name} evaluates the shipped model, and {DEFAULT_MODEL} holds no bundle yet")
-
-
 def _parameter_defaults(name: str) -> dict:
     """Literal values assigned in the parameters cell (names -> values)."""
     tree = ast.parse(_code_cells(_read(name))[0].source)
@@ -143,8 +138,6 @@ def test_default_paths_exist_relative_to_notebooks(name):
         if isinstance(value, str) and value.startswith("../") and not key.startswith("out")
     }
     missing = {key: value for key, value in paths.items() if not (NOTEBOOKS_DIR / value).exists()}
-    if missing == {"model_dir": "../models/default"}:
-        _skip_until_default_model_ships(name)
     assert not missing, f"{name}: default paths not found from {NOTEBOOKS_DIR}: {missing}"
 
 
@@ -227,7 +220,5 @@ def _check_with_nbval(executed: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_runs_and_checked_outputs_are_reproducible(name):
-    if name == "04_evaluation.ipynb":
-        _skip_until_default_model_ships(name)
     executed = _execute_with_papermill(name)
     _check_with_nbval(executed)

@@ -862,7 +862,8 @@ def describe_detector(detector: Any) -> str:
             else getattr(detector, "name", None) or type(detector).__name__)
     extra = ""
     if isinstance(facts.get("test_roc_auc"), (int, float)):
-        extra += f", test ROC AUC {facts['test_roc_auc']:.2f}"
+        on = " / ".join(facts.get("stage1_trained_on") or [])
+        extra += f", {on + ' ' if on else ''}test ROC AUC {facts['test_roc_auc']:.2f}"
     if isinstance(facts.get("threshold"), (int, float)):
         extra += f", threshold {facts['threshold']:.2f}"
     return f"Model ready: {name}{extra}"
