@@ -52,12 +52,13 @@ dashboard: $(STAMP)
 notebooks: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
 
-bench: $(STAMP)
+bench: $(STAMP) chromium
 	$(PY) benchmarks/ela_speed.py
-	@for b in benchmarks/predict_speed.py benchmarks/dashboard_speed.py; do [ -f $$b ] && $(PY) $$b || true; done
+	$(PY) benchmarks/predict_speed.py
+	$(PY) benchmarks/dashboard_speed.py
 
 model: $(STAMP)
-	$(PY) scripts/train_default.py
+	nice -n 5 $(PY) scripts/train_default.py
 
 samples: $(STAMP)
 	$(PY) scripts/make_samples.py
