@@ -24,7 +24,6 @@ def voila_command(*, host: str, port: int, notebook: Path = NOTEBOOK) -> list[st
         "--preheat_kernel=True",  # the first visitor gets a ready page
         "--theme=light",
         "--show_tracebacks=False",
-        "--VoilaConfiguration.file_allowlist=['.*\\.(png|jpg|jpeg|svg|css|js)']",
     ]
 
 
