@@ -216,6 +216,8 @@ def _cmd_predict(args) -> int:
         text = f"{path}: p_edited={result.p_edited:.3f} → {result.label}"
         if result.label == "edited" and kinds:
             text += f" (kind: {kinds})"
+        if result.domain_note:
+            text += f"\n  caution: {result.domain_note}"
         _emit(record, as_json=args.json, text=text)
     return EXIT_SOME_FAILED if failed else EXIT_OK
 

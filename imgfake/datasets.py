@@ -534,7 +534,7 @@ def table_signature(quantization: Mapping[int, Sequence[int]] | None) -> str | N
 
     Two files share a signature exactly when they were saved with the same tables, i.e. the
     same quality setting of the same software. The name starts with the estimated IJG
-    quality, e.g. ``"q94~3f2a1c"`` (``~`` marks non-standard tables).
+    quality: ``"q90=9f9d90"`` for standard tables, ``"q94~3f2a1c"`` for non-standard ones.
     """
     if not quantization:
         return None
@@ -543,7 +543,7 @@ def table_signature(quantization: Mapping[int, Sequence[int]] | None) -> str | N
     tables = {int(k): tuple(int(v) for v in t) for k, t in quantization.items()}
     digest = hashlib.sha256(repr(sorted(tables.items())).encode()).hexdigest()[:6]
     estimate = estimate_jpeg_quality(tables)
-    return f"q{estimate.quality}{'' if estimate.exact else '~'}{digest}"
+    return f"q{estimate.quality}{'=' if estimate.exact else '~'}{digest}"
 
 
 # --------------------------------------------------------------------------- manifest

@@ -23,7 +23,7 @@ import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +38,7 @@ __all__ = ["Detector", "Prediction", "BundleError", "default_model_dir", "BUNDLE
 BUNDLE_FORMAT = 1
 MODEL_FILE = "model.keras"
 CONFIG_FILE = "imgfake.json"
+SPLIT_FILE = "split.json"
 
 
 class BundleError(ValueError):
@@ -70,6 +71,9 @@ class Prediction:
         returned; only meaningful when ``label == "edited"`` (see ``kinds_meaningful``).
     kinds_meaningful : bool
         ``label == "edited"``.
+    domain_note : str or None
+        Set when the image is unlike what stage 1 learnt from (a JPEG saved with compression
+        tables never seen in training, or no JPEG at all): the score is then unreliable.
     """
 
     p_edited: float
@@ -77,6 +81,7 @@ class Prediction:
     threshold: float
     kinds: dict[str, float] = field(default_factory=dict)
     kinds_meaningful: bool = False
+    domain_note: str | None = None
 
     @property
     def top_kind(self) -> str | None:
@@ -143,6 +148,7 @@ class Detector:
         self._temperature = float(stage2.get("temperature", 1.0))
         self._lock = threading.Lock()
         self._heatmap_model = None
+        self._training_tables: frozenset[str] | None | bool = False  # False: not read yet
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -210,7 +216,36 @@ class Detector:
         for start in range(0, len(images), batch_size):
             chunk = images[start:start + batch_size]
             preds += self.predict_maps(np.stack([self.preprocess(im) for im in chunk]))
-        return preds
+        notes = [self.domain_note(_tables_of(im)) for im in images]
+        return [replace(p, domain_note=n) for p, n in zip(preds, notes)]
+
+    # ------------------------------------------------------------------ domain
+    @property
+    def training_tables(self) -> frozenset[str] | None:
+        """JPEG table signatures of stage 1's training images (from ``split.json``).
+
+        None when the bundle does not record them (older bundles, or no split file).
+        """
+        if self._training_tables is False:
+            self._training_tables = _read_training_tables(self.path, self.config)
+        return self._training_tables
+
+    def domain_note(self, tables: str | None) -> str | None:
+        """A warning when an image's JPEG tables (see :func:`imgfake.datasets.table_signature`)
+        were never seen in stage 1's training data; None when they were, or when unknown."""
+        known = self.training_tables
+        if not known:
+            return None
+        trained_on = " and ".join((self.config.get("stage1") or {}).get("trained_on") or ["training"])
+        seen = ", ".join(sorted({_quality_of(t) for t in known}))
+        if tables is None:
+            return (f"Not a JPEG: the model learnt from the JPEG compression traces of the "
+                    f"{trained_on} images, so its score says little here. Rely on the findings.")
+        if tables in known:
+            return None
+        return (f"Outside the model's experience: it learnt from {trained_on} images saved with other "
+                f"JPEG settings (quality {seen}) than this one (quality {_quality_of(tables)}), so its "
+                "score is unreliable here. Rely on the error levels and findings.")
 
     def predict_paths(
         self,
@@ -274,6 +309,8 @@ class Detector:
                 submitted = min(len(paths), submitted + len(batch_paths))
                 ok = [i for i, r in enumerate(results) if not isinstance(r, str)]
                 preds = self.predict_maps(np.stack([results[i] for i in ok])) if ok else []
+                preds = [replace(p, domain_note=self.domain_note(_file_tables(batch_paths[i])))
+                         for i, p in zip(ok, preds)]
                 by_index = dict(zip(ok, preds))
                 for i, path in enumerate(batch_paths):
                     yield path, by_index.get(i, results[i])
@@ -337,6 +374,50 @@ class Detector:
 
     def __repr__(self) -> str:
         return f"Detector(path={str(self.path)!r}, threshold={self.threshold:.3f}, kinds={self.kind_names})"
+
+
+def _quality_of(signature: str) -> str:
+    """'q94~9d8bab' -> '≈94'; 'q90=ab12cd' -> '90' (standard tables)."""
+    import re
+
+    found = re.match(r"q(\d+)([=~])", signature)
+    return signature if not found else ("≈" if found.group(2) == "~" else "") + found.group(1)
+
+
+def _tables_of(image) -> str | None:
+    from .datasets import table_signature
+
+    jpeg = getattr(image, "jpeg", None)
+    return table_signature(jpeg.quantization) if jpeg is not None else None
+
+
+def _file_tables(path: str) -> str | None:
+    """Table signature from the file header (no decoding); None for non-JPEGs or bad files."""
+    from PIL import Image
+
+    from .datasets import table_signature
+
+    try:
+        with Image.open(path) as im:
+            return table_signature(getattr(im, "quantization", None))
+    except Exception:
+        return None
+
+
+def _read_training_tables(path: Path | None, config: dict) -> frozenset[str] | None:
+    split_file = Path(path) / SPLIT_FILE if path is not None else None
+    if split_file is None or not split_file.is_file():
+        return None
+    trained_on = set((config.get("stage1") or {}).get("trained_on") or [])
+    saved = json.loads(split_file.read_text(encoding="utf-8"))
+    tables = {
+        e.get("jpeg_tables")
+        for d in saved.get("datasets", [])
+        if not trained_on or d.get("name") in trained_on
+        for e in d["splits"]["train"]
+    }
+    tables.discard(None)
+    return frozenset(tables) or None
 
 
 def _prepare_file(path: str, *, config: dict):

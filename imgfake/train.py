@@ -36,7 +36,7 @@ import imgfake
 
 from . import evaluation
 from .datasets import Entry, Manifest, Split, build_manifest, check_disjoint, split_manifest
-from .detector import BUNDLE_FORMAT, CONFIG_FILE, MODEL_FILE, Detector, read_bundle_config
+from .detector import BUNDLE_FORMAT, CONFIG_FILE, MODEL_FILE, SPLIT_FILE, Detector, read_bundle_config
 from .pipeline import PreprocessConfig, dataset_from_arrays, preprocess_paths
 
 __all__ = ["train_bundle", "evaluate_bundle", "kind_class", "TrainSettings", "DEFAULT_KIND_ORDER"]
@@ -45,7 +45,6 @@ __all__ = ["train_bundle", "evaluate_bundle", "kind_class", "TrainSettings", "DE
 DEFAULT_KIND_ORDER = ("face-parts", "splice", "copy-move", "retouch")
 _FACE_PARTS = re.compile(r"^[01]{3,4}$")
 _FACE_SUBGROUPS = ("easy", "mid", "hard")
-SPLIT_FILE = "split.json"
 
 
 def kind_class(entry: Entry) -> str | None:

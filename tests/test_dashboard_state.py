@@ -440,3 +440,16 @@ def test_with_the_real_detector(tmp_path_factory):
     assert state.view.kind == "model" and state.view.ready
     report = json.loads(state.report_json())
     assert report["images"][0]["prediction"]["p_edited"] == pytest.approx(item.p_edited)
+
+
+def test_verdict_card_shows_the_detectors_domain_caution(state):
+    from imgfake.dashboard.report import report_html
+    from imgfake.dashboard.view import _verdict_html
+
+    state.add_upload("photo-0.9.jpg", jpeg())
+    item = state.current
+    assert "imgfake-caution" not in _verdict_html(item, state)
+    item.prediction["domain_note"] = "Outside the model's experience: <quality 33>"
+    card = _verdict_html(item, state)
+    assert "imgfake-caution" in card and "&lt;quality 33&gt;" in card  # shown, and escaped
+    assert "Outside the model&#x27;s experience" in report_html(state)

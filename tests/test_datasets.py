@@ -218,7 +218,7 @@ def test_table_shortcuts_find_save_settings_held_by_one_class(tmp_path: Path):
             (tmp_path / cls / f"{i}.jpg").write_bytes(encode_jpeg(pixels, quality=q))
     m = build_manifest(tmp_path)
     q90 = {e.jpeg_tables for e in m.entries if e.path.startswith("real/")}
-    assert len(q90) == 1 and next(iter(q90)).startswith("q90")  # standard tables: no "~"
+    assert len(q90) == 1 and next(iter(q90)).startswith("q90=")  # standard tables: "=", not "~"
     assert m.shared_tables() == q90
     shortcuts = m.table_shortcuts()
     assert [(r["class_name"], r["n"]) for r in shortcuts] == [("edited", 3)]

@@ -126,3 +126,27 @@ def test_shipped_default_model_loads(monkeypatch):
     assert sum(f.stat().st_size for f in folder.iterdir()) < 10 * 1024 * 1024
     pred = det.predict([load_image(encode(pixels(1), quality=92), name="x.jpg")])[0]
     assert 0 <= pred.p_edited <= 1
+    # A faces-only model must say so on a photo saved unlike any training face.
+    assert pred.domain_note and "faces" in pred.domain_note
+
+
+def test_domain_note_flags_images_unlike_the_training_data(detector, tmp_path):
+    from imgfake.datasets import table_signature
+
+    known = detector.training_tables
+    assert known and all(t.startswith("q") for t in known)
+    seen_quality = int(sorted(known)[0][1:3])  # e.g. "q73=..." -> 73 (qualities 70-95 here)
+    familiar = load_image(encode(pixels(2), quality=seen_quality))
+    assert table_signature(familiar.jpeg.quantization) in known
+    unfamiliar = load_image(encode(pixels(2), quality=33))
+    png = load_image(encode(pixels(2), "PNG"))
+    notes = [p.domain_note for p in detector.predict([familiar, unfamiliar, png])]
+    assert notes[0] is None
+    assert "Outside the model's experience" in notes[1] and "quality 33" in notes[1]
+    assert notes[2].startswith("Not a JPEG")
+    # The same notes come from the file path route.
+    path = tmp_path / "low.jpg"
+    path.write_bytes(encode(pixels(2), quality=33))
+    ((_, pred),) = list(detector.predict_paths([path]))
+    assert pred.domain_note == notes[1]
+    assert pred.to_dict()["domain_note"] == notes[1]

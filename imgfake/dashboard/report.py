@@ -109,6 +109,8 @@ def report_html(state: DashboardState) -> str:
             words, tone = verdict_words(p, threshold)
             parts.append(f"<p><span class='verdict {tone}'>{html.escape(words)}</span> "
                          f"<span class='meta'>threshold {threshold:.2f}</span></p>")
+            if item.prediction.get("domain_note"):
+                parts.append(f"<p class='meta'>⚠ {html.escape(item.prediction['domain_note'])}</p>")
             figs = [figures.probability_gauge(p, threshold=threshold)]
             if item.prediction.get("kinds") and item.prediction.get("kinds_meaningful", p >= threshold):
                 figs.append(figures.class_bar_figure(item.prediction["kinds"]))

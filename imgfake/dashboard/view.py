@@ -558,8 +558,11 @@ def _verdict_html(item: ImageItem, state: DashboardState) -> str:
             f"<div style='width:{100 * v:.1f}%'></div></div><span>{v:.0%}</span></div>"
             for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]))
         kinds_html = f"<div class='imgfake-kinds{'' if meaningful else ' muted'}'><div>{note}</div>{bars}</div>"
+    caution = ""
+    if pred.get("domain_note"):
+        caution = f"<div class='imgfake-caution'>⚠ {html.escape(pred['domain_note'])}</div>"
     return (f"<div class='imgfake-vcard tone-{tone}' data-verdict='done' data-p='{p:.4f}'>"
-            f"<div class='imgfake-vhead'>{html.escape(words)}</div>{bar}{kinds_html}"
+            f"<div class='imgfake-vhead'>{html.escape(words)}</div>{caution}{bar}{kinds_html}"
             "<div class='imgfake-hint'>A model score is evidence, not proof: read it together with the error "
             "levels and the findings below. The model uses its own fixed settings; the controls below only "
             "change the picture.</div></div>")
@@ -699,6 +702,7 @@ _CSS = """
   box-shadow:0 1px 2px rgba(16,24,40,.04);box-sizing:border-box;width:100%}
 .imgfake-card-head{justify-content:space-between;align-items:center;width:100%}
 .imgfake-hint{color:var(--if-muted);font-size:13px;line-height:1.4}
+.imgfake-caution{background:#fff8e1;border:1px solid #f0c36d;border-radius:6px;padding:6px 10px;margin:4px 0 8px;font-size:13px;line-height:1.4;color:#5f4b00}
 .imgfake-upload-area{gap:8px;transition:background .15s,border-color .15s}
 .imgfake-upload-area.imgfake-dragover{border:2px dashed var(--if-accent);background:#eef4ff}
 body.imgfake-dragging::after{content:"Drop the photos to analyse them";position:fixed;inset:0;z-index:9999;
