@@ -84,6 +84,17 @@ def _is_synthetic(folder: Path) -> bool:
     return (folder / "manifest.csv").is_file() and (folder / "masks").is_dir()
 
 
+def _folder_manifest(data_dir: str | os.PathLike) -> tuple[Path, Manifest]:
+    """The folder and its manifest; ValueError when it is missing or holds no class folders."""
+    root = Path(data_dir)
+    if not root.is_dir():
+        raise ValueError(f"data folder {str(root)!r} does not exist")
+    manifest = _manifest(root)
+    if len(manifest) == 0:
+        raise ValueError(f"no images found in class sub-folders of {str(root)!r} (e.g. real/, edited/)")
+    return root, manifest
+
+
 def _manifest(folder: Path) -> Manifest:
     if _is_synthetic(folder):
         from .synth import source_of
@@ -356,17 +367,20 @@ def train_bundle(
     parts: list[_Part] = []
     names_seen: set[str] = set()
     for d in data_dirs:
-        root = Path(d)
-        if not root.is_dir():
-            raise ValueError(f"data folder {str(root)!r} does not exist")
-        manifest = _manifest(root)
-        if len(manifest) == 0:
-            raise ValueError(f"no images found in class sub-folders of {str(root)!r} (e.g. real/, edited/)")
+        root, manifest = _folder_manifest(d)
         labels = {e.label for e in manifest.entries}
         if labels != {0, 1}:
             raise ValueError(f"{str(root)!r} must hold both real and edited images, found labels {sorted(labels)}")
         split = split_manifest(manifest, val=s.val, test=s.test, seed=s.seed)
         check_disjoint(split)
+        for part_name, sizes in split.label_counts().items():
+            if min(sizes.get(c, 0) for c in ("real", "edited")) == 0:
+                raise ValueError(
+                    f"{str(root)!r} is too small to split: its {part_name} split got "
+                    f"{sizes.get('real', 0)} real and {sizes.get('edited', 0)} edited images "
+                    f"(from {len(manifest)} images in {len({e.group or e.sha256 for e in manifest.entries})} "
+                    "groups). Add images, or more source photos for synthetic sets."
+                )
         name = root.resolve().name
         while name in names_seen:
             name += "_"
@@ -508,12 +522,7 @@ def evaluate_bundle(
     if split not in ("auto", "test", "all"):
         raise ValueError(f"split must be 'auto', 'test' or 'all', got {split!r}")
     det = Detector.load(model_dir)
-    root = Path(data_dir)
-    if not root.is_dir():
-        raise ValueError(f"data folder {str(root)!r} does not exist")
-    manifest = _manifest(root)
-    if len(manifest) == 0:
-        raise ValueError(f"no images found in class sub-folders of {str(root)!r}")
+    root, manifest = _folder_manifest(data_dir)
     entries = list(manifest.entries)
     evaluated_on = "all images"
     fp = manifest.fingerprint()

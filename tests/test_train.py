@@ -67,6 +67,18 @@ def test_bad_arguments(tmp_path):
         train_bundle([tmp_path], tmp_path / "out", epochs=0, log=None)
 
 
+def test_too_small_a_folder_says_so_instead_of_crashing(tmp_path):
+    from imgfake.io import encode_jpeg
+    from imagefactory import textured as make
+
+    for cls in ("real", "edited"):
+        (tmp_path / cls).mkdir()
+        for i in range(2):  # 4 images: some split must lack a class
+            (tmp_path / cls / f"{i}.jpg").write_bytes(encode_jpeg(make(64, 64, seed=i), quality=90))
+    with pytest.raises(ValueError, match=r"too small to split: its \w+ split got \d+ real and \d+ edited"):
+        train_bundle([tmp_path], tmp_path / "out", epochs=1, log=None)
+
+
 def test_evaluate_bundle_reports_scores_without_the_format_shortcut(bundle, tmp_path):
     # Real photos all saved at q90; half the edited ones at q70 (tables no real photo has).
     from imgfake.io import encode_jpeg
