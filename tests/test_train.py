@@ -73,7 +73,7 @@ def test_too_small_a_folder_says_so_instead_of_crashing(tmp_path):
 
     for cls in ("real", "edited"):
         (tmp_path / cls).mkdir()
-        for i in range(2):  # 4 images: some split must lack a class
+        for i in range(3):  # 6 images: val and test get one each, so each lacks a class
             (tmp_path / cls / f"{i}.jpg").write_bytes(encode_jpeg(make(64, 64, seed=i), quality=90))
     with pytest.raises(ValueError, match=r"too small to split: its \w+ split got \d+ real and \d+ edited"):
         train_bundle([tmp_path], tmp_path / "out", epochs=1, log=None)
