@@ -27,7 +27,7 @@ from PIL import Image
 
 from .io import check_quality, check_rgb8, check_subsampling, encode_jpeg
 
-__all__ = ["recompress", "ela", "ela_image", "ela_sweep", "ela_stats", "ResidualStats"]
+__all__ = ["recompress", "ela", "abs_diff", "ela_image", "ela_sweep", "ela_stats", "ResidualStats"]
 
 # Strips start on multiples of 16 rows (the largest JPEG MCU) and overlap by one MCU, so
 # re-encoding strips in parallel gives exactly the pixels of a whole-image re-encode.
@@ -149,11 +149,15 @@ def ela(
 
     def diff(start: int, stop: int, decoded: np.ndarray) -> None:
         # |a - b| in uint8 without overflow, then one cast: half the cost of float arithmetic.
-        original = pixels[start:stop]
-        out[start:stop] = np.maximum(original, decoded) - np.minimum(original, decoded)
+        out[start:stop] = abs_diff(pixels[start:stop], decoded)
 
     _map_strips(pixels, quality, subsampling, workers, diff)
     return out
+
+
+def abs_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``|a - b|`` of two uint8 arrays, in uint8 without overflow (half the cost of float maths)."""
+    return np.maximum(a, b) - np.minimum(a, b)
 
 
 def ela_image(

@@ -40,7 +40,7 @@ from PIL import Image
 import imgfake
 
 from ..analyses import AnalysisResult, get as get_analysis, run_analysis
-from ..ela import ela_image, recompress
+from ..ela import abs_diff, ela_image, recompress
 from ..findings import Finding
 from ..io import DEFAULT_MAX_PIXELS, ImageLoadError, LoadedImage, load_image
 
@@ -226,10 +226,6 @@ def display_factor(height: int, width: int, *, max_side: int = PREVIEW_SIDE) -> 
     """Integer pooling factor that brings the longer side to at most `max_side`."""
     factor = max(1, -(-max(height, width) // max_side))
     return max(1, min(factor, height, width))
-
-
-def _absdiff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.maximum(a, b) - np.minimum(a, b)  # uint8 without overflow
 
 
 def _colormap(values: np.ndarray) -> np.ndarray:
@@ -737,7 +733,7 @@ class DashboardState(traitlets.HasTraits):
                 return cached
         pixels = item.image.pixels
         resaved = recompress(pixels, quality=quality, subsampling=item.subsampling)
-        residual = pool_mean(_absdiff(pixels, resaved), item.factor)
+        residual = pool_mean(abs_diff(pixels, resaved), item.factor)
         with self._lock:
             self._ela_cache[key] = residual
             while len(self._ela_cache) > _ELA_CACHE_SIZE:
