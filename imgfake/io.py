@@ -493,7 +493,7 @@ def check_quality(quality: int, *, name: str = "quality") -> int:
     if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)):
         raise ValueError(f"{name} must be an integer from 1 to 100, got {quality!r}")
     if not 1 <= quality <= 100:
-        raise ValueError(f"{name} must be between 1 and 100, got {quality}")
+        raise ValueError(f"{name} must be an integer from 1 to 100, got {quality} (not between 1 and 100)")
     return int(quality)
 
 

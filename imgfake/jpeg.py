@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from imgfake.findings import Finding
+from imgfake.io import check_quality
 
 __all__ = [
     "STANDARD_LUMINANCE",
@@ -121,11 +122,7 @@ def scaled_tables(
     >>> scaled_tables(100)[1][:4]
     (1, 1, 1, 1)
     """
-    if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)) or not (
-        1 <= quality <= 100
-    ):
-        raise ValueError(f"quality must be an integer from 1 to 100, got {quality!r}")
-    quality = int(quality)
+    quality = check_quality(quality)
     return (
         _scale(STANDARD_LUMINANCE, quality, baseline=baseline),
         _scale(STANDARD_CHROMINANCE, quality, baseline=baseline),

@@ -37,7 +37,7 @@ import numpy as np
 from PIL import Image
 
 from .ela import ela
-from .io import LoadedImage, load_image
+from .io import LoadedImage, check_quality, load_image
 
 __all__ = [
     "PreprocessConfig",
@@ -98,8 +98,7 @@ class PreprocessConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "ela_qualities", tuple(int(q) for q in self.ela_qualities))
         for q in self.ela_qualities:
-            if not 1 <= q <= 100:
-                raise ValueError(f"ela_qualities must be JPEG qualities 1..100, got {self.ela_qualities}")
+            check_quality(q, name="each of ela_qualities")
         if not 1 <= self.n_luma_freq <= 64:
             raise ValueError(f"n_luma_freq must be 1..64, got {self.n_luma_freq}")
         if not 0 <= self.n_chroma_freq <= 64:

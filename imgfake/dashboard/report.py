@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
+from ..io import encode_jpeg
+
 if TYPE_CHECKING:  # pragma: no cover
     from .state import DashboardState, ImageItem
 
@@ -30,9 +32,7 @@ def png_uri(pixels: np.ndarray, *, compress_level: int = 6) -> str:
 
 def jpeg_bytes(pixels: np.ndarray, *, quality: int = 88) -> bytes:
     """A uint8 image as JPEG bytes (4:4:4) — for showing, never for analysis."""
-    buf = io.BytesIO()
-    Image.fromarray(np.asarray(pixels, np.uint8)).save(buf, "JPEG", quality=quality, subsampling=0)
-    return buf.getvalue()
+    return encode_jpeg(np.asarray(pixels, np.uint8), quality=quality, subsampling="4:4:4")
 
 
 def jpeg_uri(pixels: np.ndarray, *, quality: int = 88) -> str:
