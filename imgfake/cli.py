@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from . import __version__
+from .io import IMAGE_EXTENSIONS
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -107,15 +108,12 @@ def _json_default(obj: object):
     return str(obj)
 
 
-_IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".jpe", ".jfif"}
-
-
 def expand_paths(items: Iterable[str | Path]) -> list[Path]:
     """Files as given, plus image files found (recursively, sorted) in any folders given."""
     out: list[Path] = []
     for item in map(Path, items):
         if item.is_dir():
-            out.extend(p for p in sorted(item.rglob("*")) if p.suffix.lower() in _IMAGE_SUFFIXES)
+            out.extend(p for p in sorted(item.rglob("*")) if p.suffix.lower() in IMAGE_EXTENSIONS)
         else:
             out.append(item)
     return out

@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_MAX_PIXELS",
     "DEFAULT_MAX_BYTES",
     "SUPPORTED_FORMATS",
+    "IMAGE_EXTENSIONS",
     "SUBSAMPLINGS",
     "check_rgb8",
     "check_quality",
@@ -51,6 +52,8 @@ _EXTENSIONS = {
     ".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP", ".webp": "WEBP",
     ".gif": "GIF", ".ppm": "PPM", ".pgm": "PPM", ".pbm": "PPM", ".tga": "TGA",
 }
+#: File extensions of the formats imgfake decodes (lower case, with the dot).
+IMAGE_EXTENSIONS = frozenset(_EXTENSIONS)
 
 # Signatures of common non-image files, so the error can say what was received.
 _NON_IMAGE_SIGNATURES = (
