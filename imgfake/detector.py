@@ -308,8 +308,8 @@ class Detector:
                     futures.append(_submit(pool, prepare, p))
                 submitted = min(len(paths), submitted + len(batch_paths))
                 ok = [i for i, r in enumerate(results) if not isinstance(r, str)]
-                preds = self.predict_maps(np.stack([results[i] for i in ok])) if ok else []
-                preds = [replace(p, domain_note=self.domain_note(_file_tables(batch_paths[i])))
+                preds = self.predict_maps(np.stack([results[i][0] for i in ok])) if ok else []
+                preds = [replace(p, domain_note=self.domain_note(results[i][1]))
                          for i, p in zip(ok, preds)]
                 by_index = dict(zip(ok, preds))
                 for i, path in enumerate(batch_paths):
@@ -391,19 +391,6 @@ def _tables_of(image) -> str | None:
     return table_signature(jpeg.quantization) if jpeg is not None else None
 
 
-def _file_tables(path: str) -> str | None:
-    """Table signature from the file header (no decoding); None for non-JPEGs or bad files."""
-    from PIL import Image
-
-    from .datasets import table_signature
-
-    try:
-        with Image.open(path) as im:
-            return table_signature(getattr(im, "quantization", None))
-    except Exception:
-        return None
-
-
 def _read_training_tables(path: Path | None, config: dict) -> frozenset[str] | None:
     split_file = Path(path) / SPLIT_FILE if path is not None else None
     if split_file is None or not split_file.is_file():
@@ -421,9 +408,13 @@ def _read_training_tables(path: Path | None, config: dict) -> frozenset[str] | N
 
 
 def _prepare_file(path: str, *, config: dict):
-    """Worker job: load + preprocess one file, or the error message (picklable)."""
+    """Worker job: (model input, JPEG table signature) of one file, or the error message.
+
+    Picklable both ways; the signature comes from the same decode, so the file is read once.
+    """
     try:
-        return preprocess_image(load_image(path), _config_from(config))
+        image = load_image(path)
+        return preprocess_image(image, _config_from(config)), _tables_of(image)
     except (ImageLoadError, ValueError, OSError, MemoryError) as exc:
         return f"{type(exc).__name__}: {exc}"
 
