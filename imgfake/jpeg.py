@@ -8,6 +8,7 @@ its tables are standard at all (cameras and editors such as Photoshop use their 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -186,17 +187,24 @@ def estimate_jpeg_quality(quantization: Mapping[int, Sequence[int]]) -> JpegQual
     """
     tables = _validated_tables(quantization)
     observed = np.stack(tables)
-    baseline = bool(observed.max() <= 255)
-    errors = []
-    for quality in _QUALITIES:
-        lum, chrom = scaled_tables(quality, baseline=baseline)
-        expected = np.stack([np.asarray(lum)] + [np.asarray(chrom)] * (len(tables) - 1))
-        errors.append(float(np.abs(observed - expected).mean()))
+    lum, chrom = _all_scaled_tables(bool(observed.max() <= 255))  # (100, 64) each
+    # Sum of absolute differences per quality: luminance vs table 0, chrominance vs the rest.
+    total = np.abs(lum - observed[0]).sum(axis=1)
+    for table in observed[1:]:
+        total = total + np.abs(chrom - table).sum(axis=1)
+    errors = total / observed.size
     best = int(np.argmin(errors))  # ties go to the lower quality; exact matches are unique
     return JpegQualityEstimate(
-        quality=_QUALITIES[best], exact=errors[best] == 0.0, error=errors[best],
+        quality=_QUALITIES[best], exact=bool(errors[best] == 0.0), error=float(errors[best]),
         n_tables=len(tables),
     )
+
+
+@functools.lru_cache(maxsize=2)
+def _all_scaled_tables(baseline: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Scaled luminance and chrominance tables for every quality 1..100, built once."""
+    pairs = [scaled_tables(q, baseline=baseline) for q in _QUALITIES]
+    return (np.array([p[0] for p in pairs], np.int64), np.array([p[1] for p in pairs], np.int64))
 
 
 def jpeg_findings(estimate: JpegQualityEstimate) -> list[Finding]:
