@@ -256,10 +256,7 @@ class Manifest:
             ``{"jpeg_tables", "class_name", "n", "share"}`` for each one-class table set
             holding at least `min_share` of the files, largest first.
         """
-        by_tables: dict[str, Counter] = defaultdict(Counter)
-        for e in self.entries:
-            if e.jpeg_tables is not None:
-                by_tables[e.jpeg_tables][e.class_name] += 1
+        by_tables = self._classes_by_tables()
         n = max(1, len(self.entries))
         out = [
             {"jpeg_tables": t, "class_name": next(iter(c)), "n": sum(c.values()),
@@ -271,11 +268,15 @@ class Manifest:
 
     def shared_tables(self) -> set[str]:
         """Table signatures that occur in more than one class."""
-        classes: dict[str, set[str]] = defaultdict(set)
+        return {t for t, c in self._classes_by_tables().items() if len(c) > 1}
+
+    def _classes_by_tables(self) -> dict[str, Counter]:
+        """JPEG table signature -> how many files of each class carry it."""
+        by_tables: dict[str, Counter] = defaultdict(Counter)
         for e in self.entries:
             if e.jpeg_tables is not None:
-                classes[e.jpeg_tables].add(e.class_name)
-        return {t for t, c in classes.items() if len(c) > 1}
+                by_tables[e.jpeg_tables][e.class_name] += 1
+        return by_tables
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the entries to a CSV file (one row per entry) and return its path.
