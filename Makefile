@@ -47,7 +47,7 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -m "not browser and not notebooks" $(PYTEST_ARGS)
 
 dashboard: $(STAMP)
-	@$(PY) -m imgfake.serve --host $(HOST) --port $(PORT)
+	@$(PY) -m imgfake.dashboard.serve --host $(HOST) --port $(PORT)
 
 notebooks: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

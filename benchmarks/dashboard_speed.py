@@ -62,7 +62,7 @@ def jpeg_file(photo: Image.Image, folder: Path, run: int) -> Path:
 
 
 def start_voila() -> tuple[subprocess.Popen, str]:
-    from imgfake.serve import voila_command
+    from imgfake.dashboard.serve import voila_command
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

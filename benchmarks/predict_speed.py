@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from imgfake.ela import ela  # noqa: E402
+from imgfake.forensics.ela import ela  # noqa: E402
 from imgfake.io import load_image  # noqa: E402
 
 
@@ -50,7 +50,7 @@ def main() -> int:
         raise SystemExit(f"no JPEGs in {args.folder}")
     workers = args.workers or os.cpu_count() or 1
 
-    from imgfake.detector import Detector
+    from imgfake.learn.detector import Detector
 
     t = time.perf_counter()
     det = Detector.load(args.model)

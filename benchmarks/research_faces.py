@@ -38,7 +38,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from imgfake.ela import ela  # noqa: E402
+from imgfake.forensics.ela import ela  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "faces"
 CACHE = ROOT / "runs" / "research"
@@ -461,8 +461,8 @@ def cmd_cnn(args) -> None:
 
 # ----------------------------------------------------------------------------- (d) the package's model
 def cmd_maps(args) -> None:
-    """Cache imgfake.pipeline maps (the package's preprocessing) for every face."""
-    from imgfake.pipeline import PreprocessConfig, preprocess_paths
+    """Cache imgfake.learn.maps maps (the package's preprocessing) for every face."""
+    from imgfake.learn.maps import PreprocessConfig, preprocess_paths
 
     paths, _, _ = list_faces()
     cfg = PreprocessConfig(ela_qualities=tuple(args.ela), n_luma_freq=args.luma, n_chroma_freq=args.chroma)
@@ -474,11 +474,11 @@ def cmd_maps(args) -> None:
 
 
 def cmd_model(args) -> None:
-    """Train imgfake.models.build_ela_cnn on cached maps (a subset of channels)."""
+    """Train imgfake.learn.models.build_ela_cnn on cached maps (a subset of channels)."""
     import keras
 
-    from imgfake.models import build_ela_cnn
-    from imgfake.pipeline import PreprocessConfig, dataset_from_arrays
+    from imgfake.learn.models import build_ela_cnn
+    from imgfake.learn.maps import PreprocessConfig, dataset_from_arrays
 
     keras.utils.set_random_seed(args.seed)
     d = np.load(CACHE / "features.npz")

@@ -11,26 +11,30 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 # name -> module that defines it; resolved on first attribute access (PEP 562).
 _EXPORTS = {
     "load_image": "io",
     "LoadedImage": "io",
     "ImageLoadError": "io",
-    "ela": "ela",
-    "ela_image": "ela",
-    "ela_sweep": "ela",
-    "ela_stats": "ela",
-    "recompress": "ela",
-    "estimate_jpeg_quality": "jpeg",
-    "read_metadata": "metadata",
-    "metadata_findings": "metadata",
-    "Finding": "findings",
-    "AnalysisResult": "analyses",
-    "run_analysis": "analyses",
-    "Detector": "detector",
-    "Prediction": "detector",
+    "ela": "forensics.ela",
+    "ela_image": "forensics.ela",
+    "ela_sweep": "forensics.ela",
+    "ela_stats": "forensics.ela",
+    "recompress": "forensics.ela",
+    "noise_map": "forensics.noise",
+    "estimate_jpeg_quality": "forensics.jpeg",
+    "read_metadata": "forensics.metadata",
+    "metadata_findings": "forensics.metadata",
+    "Finding": "results",
+    "AnalysisResult": "results",
+    "available": "forensics.registry",
+    "register": "forensics.registry",
+    "run_analysis": "forensics.registry",
+    "iter_images": "scan",
+    "Detector": "learn.detector",
+    "Prediction": "learn.detector",
     "Dashboard": "dashboard",
 }
 
@@ -50,12 +54,14 @@ def __dir__() -> list[str]:
     return sorted(__all__)
 
 
-if TYPE_CHECKING:  # for type checkers and IDEs
-    from .analyses import AnalysisResult, run_analysis
+if TYPE_CHECKING:  # for type checkers and IDEs; tests/test_packaging.py keeps it equal to _EXPORTS
     from .dashboard import Dashboard
-    from .detector import Detector, Prediction
-    from .ela import ela, ela_image, ela_stats, ela_sweep, recompress
-    from .findings import Finding
+    from .forensics.ela import ela, ela_image, ela_stats, ela_sweep, recompress
+    from .forensics.jpeg import estimate_jpeg_quality
+    from .forensics.metadata import metadata_findings, read_metadata
+    from .forensics.noise import noise_map
+    from .forensics.registry import available, register, run_analysis
     from .io import ImageLoadError, LoadedImage, load_image
-    from .jpeg import estimate_jpeg_quality
-    from .metadata import metadata_findings, read_metadata
+    from .learn.detector import Detector, Prediction
+    from .results import AnalysisResult, Finding
+    from .scan import iter_images

@@ -1,90 +1,144 @@
-"""The ``imgfake`` command line.
+"""The ``imgfake`` command line: thin, over the registry, the file walker and the detector.
 
-Every command processes all the files it is given: a bad file gets one error line on stderr
-and a non-zero exit status at the end, while the good files are still processed.
+Conventions, as users of Unix tools expect:
+
+* every command processes all the files it is given (folders are walked): a bad file gets one
+  error line on stderr, the others are still processed, and the exit status is 1 at the end
+  (2 = a usage error, 130 = interrupted);
+* results go to stdout (``--json``: one object per line, numbers rounded), progress and the
+  closing summary to stderr; ``imgfake predict … | head`` ends quietly;
+* TensorFlow's start-up lines never reach the terminal; error lines never show Python class
+  names.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
+import signal
 import sys
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from . import __version__
-from .io import IMAGE_EXTENSIONS
+from ._version import __version__
 
-EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: Show a progress bar from this many files on (and only when stderr is a terminal).
+PROGRESS_FROM = 5
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _quiet_start()
     parser = _parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
+    if argv is None and len(sys.argv) == 1 or argv is not None and len(argv) == 0:
+        parser.print_usage(sys.stderr)
+        print("imgfake: error: name a command, e.g. `imgfake info photo.jpg`; "
+              "`imgfake --help` lists them", file=sys.stderr)
         return EXIT_USAGE
+    args = parser.parse_args(argv)
     try:
         return args.func(args)
     except KeyboardInterrupt:
-        return 130
-    except (ValueError, FileNotFoundError) as exc:  # usage-level problems, not per-file ones
+        print("imgfake: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except UsageError as exc:
         print(f"imgfake: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as exc:  # never a traceback for a user; the message says what to do
+        from .scan import error_message
+
+        print(f"imgfake: error: {error_message(exc)}", file=sys.stderr)
+        return EXIT_SOME_FAILED
+
+
+class UsageError(ValueError):
+    """A problem with the command line itself (exit status 2)."""
+
+
+def _quiet_start() -> None:
+    # Before TensorFlow can be imported: its C++ INFO/WARNING start-up lines stay off the terminal.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if hasattr(signal, "SIGPIPE"):  # `imgfake … | head` ends quietly instead of a traceback
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    for stream in (sys.stdout, sys.stderr):  # odd bytes in file names never stop a listing
+        if hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="imgfake",
-        description="Find out whether a photo has been digitally altered.",
-        epilog="Run 'imgfake COMMAND --help' for the options of a command.",
+        description="Find out whether a photo has been digitally altered, and where.",
+        epilog="Run 'imgfake COMMAND --help' for the options of a command. Exit status: 0 all "
+        "files processed, 1 some files failed, 2 usage error.",
     )
     parser.add_argument("--version", action="version", version=f"imgfake {__version__}")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    images_help = "image files or folders (folders are searched for images, recursively)"
+    json_help = "one JSON object per line instead of text"
 
-    p = sub.add_parser("info", help="format, size, JPEG quality estimate and metadata findings")
-    p.add_argument("images", nargs="+", metavar="IMAGE")
-    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p = sub.add_parser("info", help="format, size, JPEG quality and the findings of every quick analysis")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help=images_help)
+    p.add_argument("--analyses", default="quick", metavar="NAMES",
+                   help="comma-separated registered analyses to run, 'quick' (default: every one "
+                   "that draws no map and loads no model) or 'all' (every one but the model)")
+    p.add_argument("--json", action="store_true", help=json_help)
     p.set_defaults(func=_cmd_info)
 
-    p = sub.add_parser("ela", help="write the Error Level Analysis image of a photo")
-    p.add_argument("image", metavar="IMAGE")
+    p = sub.add_parser("ela", help="write the Error Level Analysis image of photos")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help=images_help)
     p.add_argument("-q", "--quality", type=int, default=90, help="JPEG quality of the re-save (default 90)")
-    p.add_argument("-o", "--output", type=Path, help="PNG to write (default: IMAGE_ela.png beside it)")
+    p.add_argument("-o", "--output", type=Path,
+                   help="PNG to write, for one image (default: IMAGE_ela.png beside each image)")
+    p.add_argument("--out-dir", type=Path, help="folder for the PNGs (default: beside each image)")
     p.add_argument("--gain", default="auto", help="display gain: a number or 'auto' (default)")
-    p.add_argument("--mode", choices=("linear", "sqrt"), default="linear", help="display curve")
+    p.add_argument("--mode", choices=("linear", "sqrt"), default="linear",
+                   help="display curve: linear (default) or sqrt (lifts faint levels)")
     p.add_argument("--json", action="store_true", help="print residual statistics as JSON")
     p.set_defaults(func=_cmd_ela)
 
-    p = sub.add_parser("analyses", help="list the registered forensic analyses")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("analyses", help="list the registered forensic analyses, by family")
+    p.add_argument("--json", action="store_true", help=json_help)
     p.set_defaults(func=_cmd_analyses)
 
     p = sub.add_parser("predict", help="probability that each image was edited, and how")
-    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files or folders")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help=images_help)
     p.add_argument("--model", type=Path, help="model bundle folder (default: the shipped model)")
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--batch-size", type=int, default=32, help="images per model call (default 32)")
+    p.add_argument("--json", action="store_true", help=json_help)
     p.set_defaults(func=_cmd_predict)
 
+    p = sub.add_parser("dashboard", help="serve the Voilà dashboard in the browser")
+    from .dashboard.serve import add_arguments
+
+    add_arguments(p)
+    p.set_defaults(func=_cmd_dashboard)
+
     p = sub.add_parser("train", help="train a model bundle on folders of real/edited images")
-    p.add_argument("data", nargs="+", type=Path, metavar="DATA_DIR")
+    p.add_argument("data", nargs="+", type=Path, metavar="DATA_DIR",
+                   help="folders with real/ and edited/ sub-folders (see data/README.md)")
     p.add_argument("--out", type=Path, required=True, help="bundle folder to write")
-    p.add_argument("--epochs", type=int, default=None)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=int, default=None, help="training epochs (default: the trainer's)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the split and training (default 0)")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("evaluate", help="evaluate a model bundle on a folder of real/edited images")
-    p.add_argument("data", type=Path, metavar="DATA_DIR")
+    p.add_argument("data", type=Path, metavar="DATA_DIR", help="folder with real/ and edited/ sub-folders")
     p.add_argument("--model", type=Path, help="model bundle folder (default: the shipped model)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="the report as one JSON line")
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("synth", help="make synthetic forgeries (with masks) from never-compressed photos")
     p.add_argument("sources", nargs="+", type=Path, help="image files or folders of PNG/TIFF photos")
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--per-source", type=int, default=3, help="forgeries per source photo")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, required=True, help="folder to write the forgery set to")
+    p.add_argument("--per-source", type=int, default=3, help="forgeries per source photo (default 3)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.set_defaults(func=_cmd_synth)
     return parser
 
@@ -93,135 +147,263 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _error(path: object, message: object) -> None:
-    print(f"imgfake: {path}: {message}", file=sys.stderr)
+    print(f"imgfake: {path}: {message}", file=sys.stderr, flush=True)
+
+
+def rounded(value, digits: int = 4):
+    """JSON-friendly copy of `value` with floats rounded to `digits` decimals (NaN/inf -> None)."""
+    if isinstance(value, float):
+        return round(value, digits) if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): rounded(v, digits) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [rounded(v, digits) for v in value]
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:  # NumPy scalars
+        return rounded(value.item(), digits)
+    if hasattr(value, "tolist"):
+        return rounded(value.tolist(), digits)
+    if isinstance(value, (str, int, bool)) or value is None:
+        return value
+    return str(value)
 
 
 def _emit(record: dict, *, as_json: bool, text: str) -> None:
-    print(json.dumps(record, default=_json_default) if as_json else text, flush=True)
-
-
-def _json_default(obj: object):
-    if hasattr(obj, "tolist"):
-        return obj.tolist()
-    if hasattr(obj, "item"):
-        return obj.item()
-    return str(obj)
+    print(json.dumps(rounded(record)) if as_json else text, flush=True)
 
 
 def expand_paths(items: Iterable[str | Path]) -> list[Path]:
     """Files as given, plus image files found (recursively, sorted) in any folders given."""
-    out: list[Path] = []
-    for item in map(Path, items):
-        if item.is_dir():
-            out.extend(p for p in sorted(item.rglob("*")) if p.suffix.lower() in IMAGE_EXTENSIONS)
+    from .scan import iter_images
+
+    return list(iter_images(items))
+
+
+def _files_or_usage_error(items: Sequence[str]) -> list[Path]:
+    paths = expand_paths(items)
+    if not paths:
+        raise UsageError(f"no image files found in {', '.join(map(str, items))}")
+    return paths
+
+
+class _Progress:
+    """A tqdm bar on stderr when stderr is a terminal and there are enough files; else nothing."""
+
+    def __init__(self, total: int, unit: str = "image") -> None:
+        self.bar = None
+        if total >= PROGRESS_FROM and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True)
+
+    def step(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def write(self, emit: Callable[[], None]) -> None:
+        if self.bar is not None:
+            with self.bar.external_write_mode(file=sys.stderr):
+                emit()
         else:
-            out.append(item)
-    return out
+            emit()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _summary(n: int, start: float, failed: int, extra: str = "") -> None:
+    if n > 1:
+        noun = "image" if n == 1 else "images"
+        parts = ([extra] if extra else []) + [f"{failed} error{'s' if failed != 1 else ''}"]
+        print(f"{n} {noun}: {', '.join(parts)}, {time.perf_counter() - start:.1f} s", file=sys.stderr)
+
+
+def _run_files(paths: list[Path], job: Callable[[str], object], report: Callable[[Path, object], None]) -> int:
+    """Run `job` over `paths` on the shared pool, report each result in order; count failures."""
+    from .scan import FileError, map_files
+
+    failed = 0
+    progress = _Progress(len(paths))
+    try:
+        for (name, result), path in zip(map_files(job, paths, executor="thread"), paths):
+            progress.step()
+            if isinstance(result, FileError):
+                failed += 1
+                progress.write(lambda: _error(path, result.message))
+            else:
+                progress.write(lambda: report(path, result))
+    finally:
+        progress.close()
+    return failed
 
 
 # --- commands ------------------------------------------------------------------------------
 
 
-def _cmd_info(args) -> int:
-    from .analyses import run_analysis
-    from .io import ImageLoadError, load_image
+def _chosen_analyses(text: str) -> list[str]:
+    from .forensics.registry import available, get
 
-    failed = 0
-    for path in args.images:
+    if text == "quick":
+        return list(available(heatmap=False, heavy=False))
+    if text == "all":
+        return list(available(heavy=False))
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    for name in names:
         try:
-            image = load_image(path)
-            jpeg, meta = run_analysis("jpeg", image), run_analysis("metadata", image)
-        except ImageLoadError as exc:
-            failed += 1
-            _error(path, exc)
-            continue
-        findings = [*jpeg.findings, *meta.findings]
+            get(name)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    return names
+
+
+def _cmd_info(args) -> int:
+    from .forensics.registry import run_safely
+    from .io import load_image
+
+    names = _chosen_analyses(args.analyses)
+    paths = _files_or_usage_error(args.images)
+    start = time.perf_counter()
+
+    def job(path: str):
+        image = load_image(path)
+        return image, {name: run_safely(name, image) for name in names}
+
+    def report(path: Path, result) -> None:
+        image, results = result
+        findings = [f for r in results.values() for f in r.findings]
+        jpeg = results.get("jpeg")
         record = {
             "path": str(path),
             **image.summary(),
-            "jpeg_quality": jpeg.details.get("quality"),
-            "jpeg_tables_standard": jpeg.details.get("exact"),
+            "jpeg_quality": jpeg.details.get("quality") if jpeg else None,
+            "jpeg_tables_standard": jpeg.details.get("exact") if jpeg else None,
+            "scores": {n: r.score for n, r in results.items() if r.score is not None},
             "findings": [f.to_dict() for f in findings],
+            "analyses": {n: r.to_dict() for n, r in results.items()},
         }
-        lines = [
-            f"{path}: {image.format} {image.width}×{image.height} {image.mode}, {image.n_bytes:,} bytes",
-        ]
+        lines = [f"{path}: {image.format} {image.width}×{image.height} {image.mode}, {image.n_bytes:,} bytes"]
         if record["jpeg_quality"] is not None:
             kind = "standard" if record["jpeg_tables_standard"] else "non-standard"
             lines.append(f"  JPEG quality ≈ {record['jpeg_quality']} ({kind} tables, {image.jpeg.subsampling})")
+        lines += [f"  {n}: score {s:.3g}" for n, s in record["scores"].items()]
         lines += [f"  note: {n}" for n in image.notes]
         lines += [f"  [{f.severity}] {f.message}" for f in findings]
         _emit(record, as_json=args.json, text="\n".join(lines))
+
+    failed = _run_files(paths, job, report)
+    _summary(len(paths), start, failed, f"{len(paths) - failed} read")
     return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
 def _cmd_ela(args) -> int:
     from PIL import Image
 
-    from .ela import ela, ela_image, ela_stats
-    from .io import ImageLoadError, load_image
+    from .forensics.ela import ela, ela_image, ela_stats
+    from .io import check_quality, load_image
 
     gain = args.gain if args.gain == "auto" else _positive_float(args.gain, "--gain")
     try:
-        image = load_image(args.image)
-    except ImageLoadError as exc:
-        _error(args.image, exc)
-        return EXIT_SOME_FAILED
-    residual = ela(image.pixels, quality=args.quality, subsampling=image.resave_subsampling)
-    out = args.output or Path(args.image).with_name(Path(args.image).stem + "_ela.png")
-    Image.fromarray(ela_image(residual, gain=gain, mode=args.mode)).save(out)
-    stats = ela_stats(residual)
-    record = {"path": str(args.image), "output": str(out), "quality": args.quality, **stats.to_dict()}
-    text = f"{args.image}: ELA at quality {args.quality} → {out} (mean {stats.mean:.2f}, p99 {stats.p99:.1f})"
-    _emit(record, as_json=args.json, text=text)
-    return EXIT_OK
+        check_quality(args.quality, name="--quality")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    paths = _files_or_usage_error(args.images)
+    if args.output is not None and len(paths) > 1:
+        raise UsageError(f"-o/--output names one file, but {len(paths)} images were given: use --out-dir")
+    if args.out_dir is not None:
+        args.out_dir.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+
+    def destination(path: Path) -> Path:
+        if args.output is not None:
+            return args.output
+        folder = args.out_dir if args.out_dir is not None else path.parent
+        return folder / (path.stem + "_ela.png")
+
+    def job(path: str):
+        image = load_image(path)
+        residual = ela(image.pixels, quality=args.quality, subsampling=image.resave_subsampling)
+        out = destination(Path(path))
+        Image.fromarray(ela_image(residual, gain=gain, mode=args.mode)).save(out)
+        return out, ela_stats(residual)
+
+    def report(path: Path, result) -> None:
+        out, stats = result
+        record = {"path": str(path), "output": str(out), "quality": args.quality, **stats.to_dict()}
+        text = f"{path}: ELA at quality {args.quality} → {out} (mean {stats.mean:.2f}, p99 {stats.p99:.1f})"
+        _emit(record, as_json=args.json, text=text)
+
+    failed = _run_files(paths, job, report)
+    _summary(len(paths), start, failed, f"{len(paths) - failed} written")
+    return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
 def _positive_float(text: str, option: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"{option} must be a number or 'auto', got {text!r}") from None
-    if value <= 0:
-        raise ValueError(f"{option} must be positive, got {text!r}")
+        raise UsageError(f"{option} must be a number or 'auto', got {text!r}") from None
+    if not value > 0 or not math.isfinite(value):
+        raise UsageError(f"{option} must be positive, got {text!r}")
     return value
 
 
 def _cmd_analyses(args) -> int:
-    from .analyses import available
+    from .forensics.registry import available
 
+    family = None
     for a in available().values():
-        record = {"name": a.name, "title": a.title, "description": a.description, "heatmap": a.has_heatmap}
-        _emit(record, as_json=args.json, text=f"{a.name:10s} {a.title}: {a.description}")
+        if not args.json and a.family != family:
+            family = a.family
+            print(f"{family}:")
+        record = a.to_dict()
+        what = (f"map: {a.direction} is suspicious, {a.cell}-px cells" if a.has_heatmap else "findings only")
+        heavy = ", loads a model" if a.heavy else ""
+        _emit(record, as_json=args.json, text=f"  {a.name:10s} {a.title} ({what}{heavy}): {a.description}")
     return EXIT_OK
 
 
 def _cmd_predict(args) -> int:
-    from .detector import Detector
+    if args.batch_size < 1:
+        raise UsageError(f"--batch-size must be positive, got {args.batch_size}")
+    paths = _files_or_usage_error(args.images)
+    from .learn.detector import Detector
 
-    paths = expand_paths(args.images)
-    if not paths:
-        raise ValueError(f"no image files found in {', '.join(args.images)}")
     detector = Detector.load(args.model)
-    failed = 0
-    for path, result in detector.predict_paths(paths, batch_size=args.batch_size):
-        if isinstance(result, str):
-            failed += 1
-            _error(path, result)
-            continue
-        record = {"path": str(path), **result.to_dict()}
-        kinds = ", ".join(f"{k} {v:.2f}" for k, v in sorted(result.kinds.items(), key=lambda kv: -kv[1]))
-        text = f"{path}: p_edited={result.p_edited:.3f} → {result.label}"
-        if result.label == "edited" and kinds:
-            text += f" (kind: {kinds})"
-        if result.domain_note:
-            text += f"\n  caution: {result.domain_note}"
-        _emit(record, as_json=args.json, text=text)
+    start = time.perf_counter()
+    failed, edited = 0, 0
+    progress = _Progress(len(paths))
+    try:
+        for path, result in detector.predict_paths(paths, batch_size=args.batch_size):
+            progress.step()
+            if isinstance(result, str):
+                failed += 1
+                progress.write(lambda: _error(path, result))
+                continue
+            edited += result.label == "edited"
+            record = {"path": str(path), **result.to_dict()}
+            kinds = ", ".join(f"{k} {v:.2f}" for k, v in sorted(result.kinds.items(), key=lambda kv: -kv[1]))
+            text = f"{path}: p_edited={result.p_edited:.3f} → {result.label}"
+            if result.label == "edited" and kinds:
+                text += f" (kind: {kinds})"
+            if result.domain_note:
+                text += f"\n  caution: {result.domain_note}"
+            progress.write(lambda: _emit(record, as_json=args.json, text=text))
+    finally:
+        progress.close()
+    n_ok = len(paths) - failed
+    _summary(len(paths), start, failed, f"{edited} edited, {n_ok - edited} real")
     return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
+def _cmd_dashboard(args) -> int:
+    from .dashboard.serve import serve
+
+    serve(host=args.host, port=args.port)
+    return EXIT_OK  # pragma: no cover - serve() replaces this process
+
+
 def _cmd_train(args) -> int:
-    from .train import train_bundle
+    from .learn.train import train_bundle
 
     kwargs = {"seed": args.seed}
     if args.epochs is not None:
@@ -232,22 +414,17 @@ def _cmd_train(args) -> int:
 
 
 def _cmd_evaluate(args) -> int:
-    from .train import evaluate_bundle
+    from .learn.train import evaluate_bundle
 
-    report = evaluate_bundle(args.data, args.model)
-    if args.json:
-        print(json.dumps(report, default=_json_default))
-    else:
-        print(json.dumps(report, indent=2, default=_json_default))
+    report = rounded(evaluate_bundle(args.data, args.model))
+    print(json.dumps(report) if args.json else json.dumps(report, indent=2))
     return EXIT_OK
 
 
 def _cmd_synth(args) -> int:
-    from .synth import make_forgery_set
+    from .learn.synth import make_forgery_set
 
-    sources = [p for p in expand_paths(args.sources)]
-    if not sources:
-        raise ValueError(f"no source images found in {', '.join(map(str, args.sources))}")
+    sources = _files_or_usage_error(args.sources)
     out = make_forgery_set(sources, args.out, n_per_source=args.per_source, seed=args.seed)
     print(f"synthetic forgeries written to {out}")
     return EXIT_OK

@@ -290,8 +290,14 @@ def _read_source(source, *, name: str | None, max_bytes: int) -> tuple[bytes, st
             raise ImageLoadError(f"{str(path)!r} does not exist: check the path.")
         if path.is_dir():
             raise ImageLoadError(f"{str(path)!r} is a folder, not an image file.")
-        _check_bytes(path.stat().st_size, name, max_bytes)
-        return path.read_bytes(), name, path.suffix.lower()
+        try:
+            _check_bytes(path.stat().st_size, name, max_bytes)
+            return path.read_bytes(), name, path.suffix.lower()
+        except OSError as exc:  # no read permission, a vanished network file, ...
+            raise ImageLoadError(
+                f"{str(path)!r} cannot be read ({exc.strerror or exc}): check that the file exists "
+                "and that you may read it."
+            ) from exc
     if hasattr(source, "read"):
         name = name or Path(str(getattr(source, "name", "") or "")).name or None
         data = source.read(max_bytes + 1)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from imgfake.synth import (
+from imgfake.learn.synth import (
     copy_move,
     jpeg_bytes,
     jpeg_roundtrip,

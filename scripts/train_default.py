@@ -1,8 +1,8 @@
 """Retrain the shipped default model (``models/default/``) from scratch — ``make model``.
 
 1. Synthetic splice / copy-move / retouch forgeries from ``../shared/data/pristine`` with
-   :func:`imgfake.synth.make_forgery_set` into a git-ignored work folder (``runs/default/``).
-2. :func:`imgfake.train.train_bundle` on ``../shared/data/faces`` + that synthetic set:
+   :func:`imgfake.learn.synth.make_forgery_set` into a git-ignored work folder (``runs/default/``).
+2. :func:`imgfake.learn.train.train_bundle` on ``../shared/data/faces`` + that synthetic set:
    stage 1 real vs edited (trained on the faces; ``--stage1-on all`` adds the synthetic set,
    which cost 0.1 faces AUC and gained nothing on the synthetic test split), stage 2
    face-parts / splice / copy-move / retouch (all edited images).
@@ -28,9 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from imgfake.pipeline import PreprocessConfig  # noqa: E402
-from imgfake.synth import make_forgery_set  # noqa: E402
-from imgfake.train import TrainSettings, train_bundle, update_trained_seconds  # noqa: E402
+from imgfake.learn.maps import PreprocessConfig  # noqa: E402
+from imgfake.learn.synth import make_forgery_set  # noqa: E402
+from imgfake.learn.train import TrainSettings, train_bundle, update_trained_seconds  # noqa: E402
 
 PRISTINE_SUFFIXES = {".png", ".tif", ".tiff", ".bmp", ".ppm"}
 

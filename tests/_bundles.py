@@ -13,8 +13,8 @@ _CACHE: dict[str, Path] = {}
 
 
 def tiny_synthetic_set(root: Path) -> Path:
-    """Six textured never-compressed photos -> 24 authentic/forged JPEGs made by imgfake.synth."""
-    from imgfake.synth import make_forgery_set
+    """Six textured never-compressed photos -> 24 authentic/forged JPEGs made by imgfake.learn.synth."""
+    from imgfake.learn.synth import make_forgery_set
 
     sources = []
     for i in range(6):
@@ -28,8 +28,8 @@ def tiny_synthetic_set(root: Path) -> Path:
 def tiny_bundle(tmp_path_factory) -> Path:
     """Train (1 epoch, width 4, 128-px crop) on the tiny set; cached for the session."""
     if "bundle" not in _CACHE:
-        from imgfake.pipeline import PreprocessConfig
-        from imgfake.train import TrainSettings, train_bundle
+        from imgfake.learn.maps import PreprocessConfig
+        from imgfake.learn.train import TrainSettings, train_bundle
 
         root = tmp_path_factory.mktemp("tiny")
         data = tiny_synthetic_set(root)

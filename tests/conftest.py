@@ -13,3 +13,12 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"../shared/data not found: expected the development data at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _fresh_analysis_cache():
+    """Each test starts with an empty result cache, so counts of re-encodes mean something."""
+    from imgfake.forensics.registry import clear_cache
+
+    clear_cache()
+    yield

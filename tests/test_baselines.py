@@ -1,4 +1,4 @@
-"""imgfake.baselines: every registered baseline separates an easy synthetic dataset."""
+"""imgfake.learn.baselines: every registered baseline separates an easy synthetic dataset."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-import imgfake.baselines as baselines
-from imgfake.baselines import BASELINES, make_baseline, predict_proba, train_baselines
+import imgfake.learn.baselines as baselines
+from imgfake.learn.baselines import BASELINES, make_baseline, predict_proba, train_baselines
 
 EXPECTED = {
     "logistic-regression",

@@ -27,7 +27,9 @@ def test_info_reports_good_files_and_one_error_line_per_bad_file(files, capsys):
     assert status == 1
     assert "good.jpg: JPEG 60×40" in out and "JPEG quality ≈ 83" in out
     assert "flat.png: PNG 20×20" in out
-    assert err.count("\n") == 1 and "bad.jpg" in err and "not an image" in err
+    errors = [line for line in err.splitlines() if line.startswith("imgfake: ")]
+    assert len(errors) == 1 and "bad.jpg" in errors[0] and "not an image" in errors[0]
+    assert err.splitlines()[-1].startswith("3 images: 2 read, 1 error, ")
 
 
 def test_info_json_is_one_object_per_line(files, capsys):
@@ -71,6 +73,7 @@ def test_expand_paths_walks_folders(tmp_path, files):
     assert [p.name for p in found] == ["bad.jpg", "flat.png", "good.jpg"]
 
 
-def test_no_command_prints_help(capsys):
+def test_no_command_prints_usage_to_stderr(capsys):
     assert main([]) == 2
-    assert "commands" in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("usage: imgfake") and "imgfake --help" in err

@@ -43,7 +43,7 @@ def voila_url():
     voila = Path(sys.executable).with_name("voila")
     if not voila.exists():
         pytest.skip(f"voila is not installed beside {sys.executable}")
-    from imgfake.serve import voila_command
+    from imgfake.dashboard.serve import voila_command
 
     port = _free_port()
     cmd = voila_command(host="127.0.0.1", port=port)

@@ -17,8 +17,9 @@ from PIL import Image
 
 import imgfake.dashboard.state as state_module
 from imgfake.dashboard import Dashboard, DashboardState
-from imgfake.dashboard.state import SAMPLES_DIR, list_samples, pool_mean, verdict_words
-from imgfake.ela import ela
+from imgfake.dashboard.state import SAMPLES_DIR, list_samples
+from imgfake.display import pool_mean, verdict_words
+from imgfake.forensics.ela import ela
 
 from imagefactory import encode, jpeg_roundtrip, textured
 
@@ -61,15 +62,17 @@ def state() -> DashboardState:
 
 @pytest.fixture
 def count_recompress(monkeypatch):
-    """Counts the dashboard's JPEG re-encodes, recording the shape of what was encoded."""
+    """Counts the ELA re-encodes behind the dashboard, recording the shape of what was encoded."""
+    import imgfake.forensics.ela as ela_module
+
     shapes = []
-    real = state_module.recompress
+    real = ela_module.ela
 
     def counting(pixels, **kwargs):
         shapes.append(pixels.shape)
         return real(pixels, **kwargs)
 
-    monkeypatch.setattr(state_module, "recompress", counting)
+    monkeypatch.setattr(ela_module, "ela", counting)
     return shapes
 
 
@@ -113,7 +116,9 @@ def test_ela_runs_at_full_resolution_and_is_pooled_for_display(state, count_reco
     item = state.current
     assert item.factor == 3 and item.photo.shape == (512, 768, 3)
     assert count_recompress == [(h, w, 3)], "ELA must re-encode the full-resolution pixels"
-    residual = state.ela_residual(item, 70).mean(axis=2)
+    result = state.evidence_result(item, "ela", quality=70)
+    assert result.cell == 3, "computed at full size, kept on the display grid"
+    residual = result.on_grid(item.factor)
     assert residual.shape == (512, 768)
     inside = residual[171:341, 256:512].mean()
     outside = np.concatenate([residual[:150].ravel(), residual[370:].ravel()]).mean()
@@ -398,8 +403,8 @@ def test_dashboard_report_links(state):
 
 def test_model_heatmap_view():
     class WithHeatmap(FakeDetector):
-        def heatmap(self, image):  # like Detector.heatmap: probabilities, NaN outside the crop
-            h, w = image.pixels.shape[:2]
+        def heatmap(self, image):  # like Detector.heatmap: probabilities per 8-px block, NaN outside
+            h, w = -(-image.height // 8), -(-image.width // 8)
             out = np.full((h, w), np.nan, np.float32)
             out[: h // 2] = np.linspace(0, 1, w, dtype=np.float32)
             return out
@@ -409,7 +414,7 @@ def test_model_heatmap_view():
     state.evidence = "model"
     view = state.view
     assert view.kind == "model" and view.ready and "Grey: outside" in view.caption
-    assert state.current.heatmap_status == "done"
+    assert state.current.analyses["model"].cell == 8
     bottom = view.evidence[60:, :].reshape(-1, 3)
     assert (bottom == (72, 78, 88)).all(), "not-analysed area drawn grey"
     top = view.evidence[:40].astype(int).sum(axis=2)
@@ -418,12 +423,12 @@ def test_model_heatmap_view():
 
 @pytest.mark.slow
 def test_with_the_real_detector(tmp_path_factory):
-    """The dashboard against imgfake.detector.Detector on a tiny trained bundle: the verdict,
+    """The dashboard against imgfake.learn.detector.Detector on a tiny trained bundle: the verdict,
     the kinds and the heatmap all arrive through the background thread."""
     pytest.importorskip("tensorflow")
     from _bundles import tiny_bundle
 
-    from imgfake.detector import Detector
+    from imgfake.learn.detector import Detector
 
     bundle = tiny_bundle(tmp_path_factory)
     state = DashboardState(detector_loader=lambda: Detector.load(bundle), background=True)
@@ -436,14 +441,14 @@ def test_with_the_real_detector(tmp_path_factory):
     assert item.prediction["kinds_meaningful"] == (item.label == "edited")
     state.evidence = "model"
     state.wait(120)
-    assert state.current.heatmap_status == "done", state.current.heatmap_message
+    model = state.current.analyses["model"]
+    assert model.heatmap is not None and model.cell == 8, model.details.get("heatmap_message")
     assert state.view.kind == "model" and state.view.ready
     report = json.loads(state.report_json())
     assert report["images"][0]["prediction"]["p_edited"] == pytest.approx(item.p_edited)
 
 
 def test_verdict_card_shows_the_detectors_domain_caution(state):
-    from imgfake.dashboard.report import report_html
     from imgfake.dashboard.view import _verdict_html
 
     state.add_upload("photo-0.9.jpg", jpeg())
@@ -452,4 +457,4 @@ def test_verdict_card_shows_the_detectors_domain_caution(state):
     item.prediction["domain_note"] = "Outside the model's experience: <quality 33>"
     card = _verdict_html(item, state)
     assert "imgfake-caution" in card and "&lt;quality 33&gt;" in card  # shown, and escaped
-    assert "Outside the model&#x27;s experience" in report_html(state)
+    assert "Outside the model&#x27;s experience" in state.report_html()

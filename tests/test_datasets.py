@@ -1,4 +1,4 @@
-"""Tests for imgfake.datasets on small folders made here, plus one on ../shared/data/faces."""
+"""Tests for imgfake.learn.datasets on small folders made here, plus one on ../shared/data/faces."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from imgfake.datasets import (
+from imgfake.learn.datasets import (
     DEFAULT_CLASS_MAP,
     Manifest,
     Split,

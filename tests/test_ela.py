@@ -1,14 +1,14 @@
 import numpy as np
 import pytest
 
-from imgfake.ela import ela, ela_image, ela_stats, ela_sweep, recompress, _codec
+from imgfake.forensics.ela import ela, ela_image, ela_stats, ela_sweep, recompress, _codec
 from imagefactory import jpeg_roundtrip, textured
 
 
 def test_flat_image_has_zero_error_and_does_not_divide_by_zero():
     flat = np.full((64, 64, 3), 128, np.uint8)
     residual = ela(flat, quality=90)
-    assert residual.dtype == np.float32 and residual.shape == flat.shape
+    assert residual.dtype == np.uint8 and residual.shape == flat.shape
     assert residual.max() == 0
     shown = ela_image(residual)  # auto gain on a flat residual
     assert shown.dtype == np.uint8 and shown.max() == 0

@@ -1,4 +1,4 @@
-"""Known answers for imgfake.evaluation."""
+"""Known answers for imgfake.learn.evaluation."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from imgfake.evaluation import (
+from imgfake.learn.evaluation import (
     average_precision,
     brier_score,
     calibration_data,

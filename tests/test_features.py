@@ -1,4 +1,4 @@
-"""Known answers for imgfake.features: flat images, pasted patches, unreadable files."""
+"""Known answers for imgfake.learn.features: flat images, pasted patches, unreadable files."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from imagefactory import encode, jpeg_roundtrip, textured
 
-from imgfake.features import (
+from imgfake.learn.features import (
     ELA_THRESHOLDS,
     ela_feature_names,
     ela_features,

@@ -7,8 +7,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from imgfake.ela import ela_stats
-from imgfake.evaluation import (
+from imgfake.forensics.ela import ela_stats
+from imgfake.learn.evaluation import (
     calibration_data,
     classification_metrics,
     pr_curve_data,

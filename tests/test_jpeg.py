@@ -1,4 +1,4 @@
-"""Known answers for imgfake.jpeg: files Pillow writes at a known quality, tables we chose."""
+"""Known answers for imgfake.forensics.jpeg: files Pillow writes at a known quality, tables we chose."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from imgfake.findings import Finding
-from imgfake.jpeg import (
+from imgfake.results import Finding
+from imgfake.forensics.jpeg import (
     STANDARD_CHROMINANCE,
     STANDARD_LUMINANCE,
     JpegQualityEstimate,

@@ -1,4 +1,4 @@
-"""Known answers for imgfake.metadata, on JPEGs these tests write themselves with Pillow.
+"""Known answers for imgfake.forensics.metadata, on JPEGs these tests write themselves with Pillow.
 
 Pillow writes IFD0 and the Exif sub-IFD but not IFD1 (the thumbnail directory), so
 ``exif_block`` below appends an IFD1 by hand: it points IFD0's "next IFD" offset at a
@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 from PIL import ExifTags, Image, ImageDraw
 
-from imgfake.findings import Finding
-from imgfake.metadata import (
+from imgfake.results import Finding
+from imgfake.forensics.metadata import (
     ASPECT_TOLERANCE,
     BLOCK_DIFFERENCE_LIMIT,
     MEAN_DIFFERENCE_LIMIT,
@@ -117,7 +117,7 @@ def photo(pixels: np.ndarray, *, exif: bytes | None = None, xmp: bytes | None = 
 
 
 def loaded(data: bytes, *, orientation: int = 1) -> SimpleNamespace:
-    """Stand-in for imgfake.io.LoadedImage with the fields imgfake.metadata uses."""
+    """Stand-in for imgfake.io.LoadedImage with the fields imgfake.forensics.metadata uses."""
     with Image.open(io.BytesIO(data)) as image:
         exif = image.info.get("exif")
         pixels = np.asarray(image.convert("RGB"))

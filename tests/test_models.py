@@ -5,8 +5,8 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from imgfake.models import EDITED_OUTPUT, KIND_OUTPUT, MAP_LAYER, build_ela_cnn, build_transfer_model  # noqa: E402
-from imgfake.pipeline import PreprocessConfig  # noqa: E402
+from imgfake.learn.models import EDITED_OUTPUT, KIND_OUTPUT, MAP_LAYER, build_ela_cnn, build_transfer_model  # noqa: E402
+from imgfake.learn.maps import PreprocessConfig  # noqa: E402
 
 
 def test_default_model_is_compact_with_rescaling_inside():

@@ -24,7 +24,7 @@ def test_import_imgfake_does_not_import_tensorflow():
     out = _run(
         "import sys, imgfake\n"
         "from imgfake import load_image, ela, ela_image, run_analysis\n"
-        "import imgfake.cli, imgfake.analyses, imgfake.jpeg, imgfake.metadata\n"
+        "import imgfake.cli, imgfake.forensics.registry, imgfake.forensics.jpeg, imgfake.forensics.metadata\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))"
     )
     assert out.strip() == "[]"

@@ -8,7 +8,7 @@ from PIL import Image
 
 from imagefactory import encode, textured
 from imgfake.io import load_image
-from imgfake.pipeline import PreprocessConfig, preprocess, preprocess_image, preprocess_paths
+from imgfake.learn.maps import PreprocessConfig, preprocess, preprocess_image, preprocess_paths
 
 
 def _jpeg(pixels, quality=90):
@@ -80,7 +80,7 @@ def test_preprocess_paths_matches_one_by_one(tmp_path):
 
 def test_dataset_from_paths_batches(tmp_path):
     pytest.importorskip("tensorflow")
-    from imgfake.pipeline import dataset_from_paths
+    from imgfake.learn.maps import dataset_from_paths
 
     cfg = PreprocessConfig(crop=64, n_luma_freq=2, n_chroma_freq=0)
     paths = []

@@ -1,4 +1,4 @@
-"""Tests for imgfake.synth: exact masks, area bounds, determinism, and the written set."""
+"""Tests for imgfake.learn.synth: exact masks, area bounds, determinism, and the written set."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from imgfake.datasets import build_manifest, check_disjoint, split_manifest
-from imgfake.synth import (
+from imgfake.learn.datasets import build_manifest, check_disjoint, split_manifest
+from imgfake.learn.synth import (
     MANIFEST_COLUMNS,
     SHAPES,
     copy_move,

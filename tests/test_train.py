@@ -7,8 +7,8 @@ import pytest
 pytest.importorskip("tensorflow")
 
 from _bundles import tiny_bundle, tiny_data  # noqa: E402
-from imgfake.datasets import Entry  # noqa: E402
-from imgfake.train import evaluate_bundle, kind_class, train_bundle  # noqa: E402
+from imgfake.learn.datasets import Entry  # noqa: E402
+from imgfake.learn.train import evaluate_bundle, kind_class, train_bundle  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

@@ -37,12 +37,17 @@ import numpy as np
 import traitlets
 from PIL import Image
 
-import imgfake
-
-from ..analyses import AnalysisResult, get as get_analysis, run_analysis
-from ..ela import abs_diff, ela_image, recompress
-from ..findings import Finding
-from ..io import DEFAULT_MAX_PIXELS, ImageLoadError, LoadedImage, load_image
+from .._version import __version__
+from ..display import (NOT_ANALYSED_RGB, PREVIEW_SIDE, direction_words, display_factor,
+                       evidence_image, verdict_words)
+from ..forensics.ela import ela_image
+from ..forensics.registry import available, get as get_analysis, run_analysis, run_safely
+from ..forensics.registry import clear_cache as clear_analysis_cache
+from ..io import DEFAULT_MAX_PIXELS, ImageLoadError, load_image
+from ..learn.analysis import shared_detector
+from ..report import report_html
+from ..resources import samples_dir
+from ..results import AnalysisResult, Finding
 
 __all__ = [
     "DashboardState",
@@ -52,9 +57,6 @@ __all__ = [
     "PREVIEW_SIDE",
     "SAMPLES_DIR",
     "SORT_KEYS",
-    "pool_mean",
-    "verdict_words",
-    "prediction_to_dict",
     "list_samples",
 ]
 
@@ -63,18 +65,12 @@ log = logging.getLogger(__name__)
 #: Largest file the dashboard accepts (bytes). Voilà's websocket limit is raised above this in
 #: voila.json; see the dashboard's docstring.
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
-#: Longest side of the images drawn on the page (full resolution is used for every computation).
-PREVIEW_SIDE = 1024
-#: Sample images shipped with the project (located from the package, never from the cwd).
-SAMPLES_DIR = Path(imgfake.__file__).resolve().parents[1] / "data" / "samples"
+#: Sample images shipped with imgfake (see imgfake.resources; never read from the cwd).
+SAMPLES_DIR = samples_dir()
 #: Columns the results table can be sorted by ("order" = upload order).
 SORT_KEYS = ("order", "name", "p_edited", "label", "jpeg_quality", "n_findings", "error")
-#: What the right-hand image can show.
-EVIDENCE_KINDS = ("ela", "noise", "model")
 #: Columns sorted largest-first on their first click (the most suspicious on top).
 _DESCENDING_FIRST = ("p_edited", "n_findings", "error")
-#: Display-size residuals kept (each ≤ 1024×1024×3 float32 ≈ 12 MB).
-_ELA_CACHE_SIZE = 12
 
 
 # --- plain records ---------------------------------------------------------------------------
@@ -95,14 +91,10 @@ class ImageItem:
     error: str | None = None
     factor: int = 1  # display = full resolution pooled by factor × factor
     photo: np.ndarray | None = None  # display pixels, uint8 (H // factor, W // factor, 3)
-    subsampling: str = "4:2:0"  # chroma subsampling used for the ELA re-save (the file's own)
-    analyses: dict = field(default_factory=dict)  # registry name -> AnalysisResult
+    analyses: dict = field(default_factory=dict)  # registry name -> AnalysisResult (incl. "model")
     verdict: str = "pending"  # "pending" | "done" | "unavailable" | "failed" | "none"
-    prediction: dict | None = None  # prediction_to_dict(...)
+    prediction: dict | None = None  # the "model" analysis' details["prediction"]
     verdict_message: str | None = None
-    heatmap: np.ndarray | None = None  # model heatmap at display size, float32 in [0, 1]
-    heatmap_status: str = "none"  # "none" | "pending" | "done" | "unavailable"
-    heatmap_message: str | None = None
     truth: dict | None = None  # the samples.json record of a sample image
     seconds: dict = field(default_factory=dict)  # timings: "load", "predict"
 
@@ -113,14 +105,17 @@ class ImageItem:
     @property
     def jpeg_quality(self) -> float | None:
         result = self.analyses.get("jpeg")
-        return None if result is None or result.score is None else float(result.score)
+        quality = None if result is None else result.details.get("quality")
+        return None if quality is None else float(quality)
 
     @property
     def findings(self) -> tuple[Finding, ...]:
-        """Findings of every analysis, then what loading did to the image."""
+        """Findings of every analysis (the model's caution is shown with its verdict), then
+        what loading did to the image."""
         found: list[Finding] = []
-        for result in self.analyses.values():
-            found.extend(result.findings)
+        for name, result in self.analyses.items():
+            if name != "model":
+                found.extend(result.findings)
         if self.image is not None:
             found.extend(Finding("loading", "info", note) for note in self.image.notes)
         return tuple(found)
@@ -177,102 +172,14 @@ class EvidenceView:
     uid: int
     photo: np.ndarray  # uint8 (h, w, 3)
     evidence: np.ndarray  # uint8 (h, w, 3), same size
-    kind: str  # "ela" | "noise" | "model"
+    kind: str  # a registered analysis with a heatmap ("ela", "noise", "model", ...)
     title: str  # short heading of the evidence image
     caption: str  # one plain sentence on what is shown
     factor: int  # display pixel = factor × factor image pixels
     ready: bool = True  # False: evidence is a placeholder (e.g. heatmap not available)
 
 
-# --- pure helpers ----------------------------------------------------------------------------
-
-
-def pool_mean(pixels: np.ndarray, factor: int) -> np.ndarray:
-    """Mean over ``factor × factor`` blocks (the bottom/right remainder is cropped).
-
-    Parameters
-    ----------
-    pixels : ndarray of uint8, shape (H, W) or (H, W, C)
-    factor : int >= 1
-
-    Returns
-    -------
-    ndarray of float32, shape (H // factor, W // factor[, C])
-
-    Integer sums over strided views: ~10× faster than ``reshape(...).mean()`` on 12 MP.
-    """
-    pixels = np.asarray(pixels)
-    if pixels.dtype != np.uint8:
-        raise ValueError(f"pool_mean takes uint8 pixels, got {pixels.dtype}")
-    if not isinstance(factor, (int, np.integer)) or factor < 1:
-        raise ValueError(f"factor must be an integer >= 1, got {factor!r}")
-    if factor == 1:
-        return pixels.astype(np.float32)
-    h, w = (pixels.shape[0] // factor) * factor, (pixels.shape[1] // factor) * factor
-    if h == 0 or w == 0:
-        raise ValueError(f"factor {factor} is larger than the image {pixels.shape[:2]}")
-    cropped = pixels[:h, :w]
-    dtype = np.uint16 if factor * factor * 255 < 2**16 else np.uint32
-    rows = cropped[0::factor].astype(dtype)
-    for i in range(1, factor):
-        rows += cropped[i::factor]
-    out = rows[:, 0::factor].copy()
-    for j in range(1, factor):
-        out += rows[:, j::factor]
-    return out.astype(np.float32) * np.float32(1.0 / (factor * factor))
-
-
-def display_factor(height: int, width: int, *, max_side: int = PREVIEW_SIDE) -> int:
-    """Integer pooling factor that brings the longer side to at most `max_side`."""
-    factor = max(1, -(-max(height, width) // max_side))
-    return max(1, min(factor, height, width))
-
-
-def _colormap(values: np.ndarray) -> np.ndarray:
-    """Map values in [0, 1] (H, W) to a dark-to-bright 'inferno'-like uint8 RGB image."""
-    anchors = np.array([
-        (0, 0, 4), (40, 11, 84), (101, 21, 110), (159, 42, 99),
-        (212, 72, 66), (245, 125, 21), (250, 193, 39), (252, 255, 164),
-    ], np.float32)  # fmt: skip
-    positions = np.linspace(0.0, 1.0, len(anchors))
-    lut = np.stack([np.interp(np.linspace(0, 1, 256), positions, anchors[:, c]) for c in range(3)], 1)
-    index = np.clip(np.nan_to_num(values) * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    return lut.astype(np.uint8)[index]
-
-
-def verdict_words(p_edited: float, threshold: float = 0.5) -> tuple[str, str]:
-    """A plain-words reading of a model score and its tone.
-
-    Returns
-    -------
-    (headline, tone)
-        e.g. ``("Likely edited (p = 0.87)", "edited")``; tone is "edited", "authentic" or
-        "uncertain" (within 0.1 of the threshold).
-    """
-    p = float(p_edited)
-    if abs(p - threshold) < 0.1:
-        side = "edited" if p >= threshold else "authentic"
-        return f"Uncertain, leaning {side} (p = {p:.2f})", "uncertain"
-    if p >= threshold:
-        return f"Likely edited (p = {p:.2f})", "edited"
-    return f"Likely authentic (p = {p:.2f})", "authentic"
-
-
-def prediction_to_dict(prediction: Any) -> dict:
-    """Normalise a detector's prediction (``Prediction`` or a dict) to plain JSON data."""
-    raw = prediction.to_dict() if hasattr(prediction, "to_dict") else prediction
-    if not isinstance(raw, dict):
-        raw = {k: getattr(prediction, k) for k in ("p_edited", "label", "threshold", "kinds")
-               if hasattr(prediction, k)}
-    if "p_edited" not in raw:
-        raise ValueError(f"the detector's prediction has no p_edited: {raw!r}")
-    p = float(raw["p_edited"])
-    threshold = float(raw.get("threshold", 0.5) or 0.5)
-    kinds = {str(k): float(v) for k, v in (raw.get("kinds") or {}).items()}
-    out = {k: v for k, v in raw.items() if isinstance(v, (str, int, float, bool, type(None)))}
-    out.update(p_edited=p, threshold=threshold, kinds=kinds,
-               label=str(raw.get("label") or ("edited" if p >= threshold else "real")))
-    return out
+# --- helpers -------------------------------------------------------------------------------
 
 
 def list_samples(samples_dir: Path = SAMPLES_DIR) -> list[dict]:
@@ -304,21 +211,6 @@ def _reason(exc: BaseException) -> str:
     return text
 
 
-_DEFAULT_DETECTOR: dict[str, Any] = {}
-_DEFAULT_DETECTOR_LOCK = threading.Lock()
-
-
-def _default_detector_loader():
-    """``Detector.load()``, once per process: a second dashboard in the same kernel reuses it.
-    Failures are not cached, so a model trained meanwhile is found next time."""
-    with _DEFAULT_DETECTOR_LOCK:
-        if "detector" not in _DEFAULT_DETECTOR:
-            from ..detector import Detector  # imports TensorFlow: only here, on the worker thread
-
-            _DEFAULT_DETECTOR["detector"] = Detector.load()
-        return _DEFAULT_DETECTOR["detector"]
-
-
 # --- the state -------------------------------------------------------------------------------
 
 
@@ -346,8 +238,7 @@ class DashboardState(traitlets.HasTraits):
     gain = traitlets.Union([traitlets.Unicode(), traitlets.Float()], default_value="auto",
                            help='"auto" (auto contrast) or a positive multiplier')
     mode = traitlets.Enum(("linear", "sqrt"), default_value="linear")
-    evidence = traitlets.Enum(EVIDENCE_KINDS, default_value="ela",
-                              help="what the image beside the photo shows")
+    evidence = traitlets.Unicode("ela", help="the registered analysis whose map is shown beside the photo")
     items = traitlets.List(help="ImageItem per file, in upload order")
     selected = traitlets.Int(-1, help="index into items of the image shown; -1 for none")
     sort_by = traitlets.Enum(SORT_KEYS, default_value="order")
@@ -380,15 +271,13 @@ class DashboardState(traitlets.HasTraits):
         self.preview_side = int(preview_side)
         self.samples_dir = Path(samples_dir)
         self._detector = detector
-        self._detector_loader = detector_loader or _default_detector_loader
+        self._detector_loader = detector_loader or shared_detector
         if detector is not None:
             self.model_status = "ready"
             self.model_message = describe_detector(detector)
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="imgfake-model") if background else None
         self._lock = threading.RLock()  # items, caches and the view are touched from two threads
         self._next_uid = 0
-        self._ela_cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
-        self._noise_cache: dict[str, np.ndarray] = {}
         self._view_key: tuple | None = None
         self._sample_records: list[dict] | None = None
         self.observe(self._on_settings_change, names=["quality", "gain", "mode", "evidence", "selected"])
@@ -413,6 +302,19 @@ class DashboardState(traitlets.HasTraits):
         if not np.isfinite(gain) or gain <= 0:
             raise traitlets.TraitError(f'gain must be "auto" or a positive number, got {gain!r}')
         return float(gain)
+
+    @traitlets.validate("evidence")
+    def _valid_evidence(self, proposal):
+        kind = proposal["value"]
+        kinds = self.evidence_kinds()
+        if kind not in kinds:
+            raise traitlets.TraitError(f"evidence must be one of {', '.join(kinds)}, got {kind!r}")
+        return kind
+
+    @staticmethod
+    def evidence_kinds() -> dict[str, str]:
+        """The registered analyses with an evidence map, name -> title, in family order."""
+        return {name: a.title for name, a in available(heatmap=True).items()}
 
     @traitlets.validate("selected")
     def _valid_selected(self, proposal):
@@ -489,8 +391,7 @@ class DashboardState(traitlets.HasTraits):
         with self._lock:
             self.selected = -1
             self.items = []
-            self._ela_cache.clear()
-            self._noise_cache.clear()
+            clear_analysis_cache()  # the maps of every method: memory goes back
             self.view = None
             self._view_key = None
         self.error = ""
@@ -526,23 +427,13 @@ class DashboardState(traitlets.HasTraits):
         factor = display_factor(image.height, image.width, max_side=self.preview_side)
         h, w = (image.height // factor) * factor, (image.width // factor) * factor
         photo = image.pixels if factor == 1 else np.asarray(Image.fromarray(image.pixels[:h, :w]).reduce(factor))
-        subsampling = image.jpeg.subsampling if image.jpeg and image.jpeg.subsampling != "unknown" else "4:2:0"
-        analyses = {name_: self._run_safely(name_, image) for name_ in ("jpeg", "metadata")}
+        # the analyses that only speak (no map, no model) run now; maps when shown
+        analyses = {name_: run_safely(name_, image) for name_ in available(heatmap=False, heavy=False)}
         if truth is None:  # a sample uploaded from disk still has a known answer
             truth = next((r for r in self._samples_by_hash() if r.get("sha256") == image.sha256), None)
         return ImageItem(uid=uid, name=name, n_bytes=len(data), origin=origin, image=image, factor=factor,
-                         photo=photo, subsampling=subsampling, analyses=analyses, truth=truth,
+                         photo=photo, analyses=analyses, truth=truth,
                          seconds={"load": round(time.perf_counter() - start, 3)})
-
-    @staticmethod
-    def _run_safely(name: str, image: LoadedImage) -> AnalysisResult:
-        try:
-            return run_analysis(name, image)
-        except Exception as exc:
-            log.exception("analysis %s failed", name)
-            title = get_analysis(name).title
-            return AnalysisResult(name=name, findings=(
-                Finding("analysis-failed", "notice", f"The {title} check could not run: {exc}"),))
 
     # --- the items -------------------------------------------------------------------------
 
@@ -647,41 +538,23 @@ class DashboardState(traitlets.HasTraits):
                 return
             start = time.perf_counter()
             try:
-                prediction = prediction_to_dict(self._detector.predict([item.image])[0])
+                result = run_analysis("model", item.image, detector=self._detector)
             except Exception as exc:
                 log.exception("prediction for %r failed", item.name)
                 self._update(uid, verdict="failed",
-                             verdict_message=f"The model could not score this image: {type(exc).__name__}: {exc}")
+                             verdict_message=f"The model could not score this image: {exc}")
                 return
             seconds = {**item.seconds, "predict": round(time.perf_counter() - start, 3)}
-            self._update(uid, verdict="done", prediction=prediction, verdict_message=None, seconds=seconds)
+            with self._lock:
+                _, item = self._find(uid)
+                if item is not None:
+                    self._update(uid, verdict="done", prediction=result.details["prediction"],
+                                 verdict_message=None, seconds=seconds,
+                                 analyses={**item.analyses, "model": result})
         finally:
             with self._lock:
                 self.pending = max(0, self.pending - 1)
             self.status = self._idle_status()
-
-    def _heatmap(self, uid: int) -> None:
-        _, item = self._find(uid)
-        if item is None or not item.ok:
-            return
-        if self._detector is None or not hasattr(self._detector, "heatmap"):
-            reason = self.model_message if self._detector is None else "this model does not draw heatmaps"
-            self._update(uid, heatmap_status="unavailable", heatmap_message=reason)
-            return
-        try:
-            heat = np.asarray(self._detector.heatmap(item.image), np.float32)
-            if heat.ndim == 3:
-                heat = np.nanmean(heat, axis=2)
-            h, w = item.photo.shape[:2]
-            # NEAREST keeps the NaN of "not analysed" areas from bleeding into their neighbours
-            heat = np.asarray(Image.fromarray(heat).resize((w, h), Image.Resampling.NEAREST))
-            finite = heat[np.isfinite(heat)]
-            top = float(finite.max()) if finite.size else 1.0
-            heat = np.clip(heat if top <= 1.0 else heat / top, 0.0, 1.0)  # NaN stays NaN
-            self._update(uid, heatmap=heat, heatmap_status="done", heatmap_message=None)
-        except Exception as exc:
-            log.exception("heatmap for %r failed", item.name)
-            self._update(uid, heatmap_status="unavailable", heatmap_message=f"the heatmap failed: {exc}")
 
     def _submit(self, func: Callable, *args) -> None:
         def guarded():
@@ -715,51 +588,39 @@ class DashboardState(traitlets.HasTraits):
         if self._executor is not None:
             self._executor.submit(lambda: None).result(timeout)
 
-    # --- evidence images (pure computation, cached) ----------------------------------------
+    # --- evidence images (computed by the registry, which caches them) -----------------------
 
-    def ela_residual(self, item: ImageItem, quality: int | None = None) -> np.ndarray:
-        """Display-size ELA residual of `item`: full-resolution re-save, then block means.
+    def evidence_result(self, item: ImageItem, kind: str | None = None, *,
+                        quality: int | None = None) -> AnalysisResult | None:
+        """The result behind evidence `kind` for `item` (None while the model is working).
 
-        Cached per (image, quality, subsampling, factor): gain and mode never re-encode.
+        Analyses run on the full-resolution pixels; one that takes ``cell`` is asked for the
+        display grid directly, one that takes ``quality`` gets the ELA quality setting. Heavy
+        analyses (the model) come from the item, where the worker thread puts them.
         """
-        quality = self.quality if quality is None else int(quality)
+        kind = kind or self.evidence
         if not item.ok:
             raise ValueError(f"{item.name!r} has no pixels: {item.error}")
-        key = (item.image.sha256, quality, item.subsampling, item.factor)
-        with self._lock:
-            cached = self._ela_cache.get(key)
-            if cached is not None:
-                self._ela_cache.move_to_end(key)
-                return cached
-        pixels = item.image.pixels
-        resaved = recompress(pixels, quality=quality, subsampling=item.subsampling)
-        residual = pool_mean(abs_diff(pixels, resaved), item.factor)
-        with self._lock:
-            self._ela_cache[key] = residual
-            while len(self._ela_cache) > _ELA_CACHE_SIZE:
-                self._ela_cache.popitem(last=False)
-        return residual
+        spec = get_analysis(kind)
+        if spec.heavy:
+            return item.analyses.get(kind)
+        params = spec.defaults()
+        chosen = {}
+        if "cell" in params:
+            chosen["cell"] = item.factor
+        if "quality" in params:
+            chosen["quality"] = self.quality if quality is None else int(quality)
+        return run_analysis(kind, item.image, **chosen)
 
     def ela_display(self, item: ImageItem, *, quality: int | None = None) -> np.ndarray:
-        """The error-level image of `item` as drawn (current gain and mode)."""
-        return ela_image(self.ela_residual(item, quality), gain=self.gain, mode=self.mode)
-
-    def noise_display(self, item: ImageItem) -> np.ndarray:
-        """Noise-level map of `item` (full resolution, pooled), as a colour image."""
-        with self._lock:
-            pooled = self._noise_cache.get(item.image.sha256)
-        if pooled is None:
-            heat = run_analysis("noise", item.image).heatmap
-            f = item.factor
-            h, w = (heat.shape[0] // f) * f, (heat.shape[1] // f) * f
-            pooled = heat[:h, :w].reshape(h // f, f, w // f, f).mean(axis=(1, 3)) if f > 1 else heat
-            with self._lock:
-                self._noise_cache[item.image.sha256] = pooled
-        top = float(np.percentile(pooled, 99.5)) or 1.0
-        return _colormap(pooled / top)
+        """The error-level image of `item` as drawn (current quality, gain and mode), RGB."""
+        result = self.evidence_result(item, "ela", quality=quality)
+        grey = ela_image(result.on_grid(item.factor), gain=self.gain, mode=self.mode)
+        return np.repeat(grey[..., None], 3, axis=2)
 
     def _compute_view(self, item: ImageItem) -> EvidenceView:
         kind = self.evidence
+        spec = get_analysis(kind)
         base = dict(uid=item.uid, photo=item.photo, kind=kind, factor=item.factor)
         if kind == "ela":
             gain = "auto contrast" if self.gain == "auto" else f"gain ×{self.gain:g}"
@@ -768,24 +629,24 @@ class DashboardState(traitlets.HasTraits):
                                 title=f"Error levels at JPEG quality {self.quality}",
                                 caption=f"Brighter = more change when re-saved at quality {self.quality} "
                                         f"({gain}, {mode}).")
-        if kind == "noise":
-            return EvidenceView(**base, evidence=self.noise_display(item), title="Noise level",
-                                caption="Brighter = stronger fine-grain noise. Pasted or smoothed areas "
-                                        "often differ from the rest of the photo.")
-        if item.heatmap_status == "done" and item.heatmap is not None:
-            shown = _colormap(item.heatmap)
-            outside = ~np.isfinite(item.heatmap)
-            shown[outside] = (72, 78, 88)
-            note = " Grey: outside the area the model analysed." if outside.any() else ""
-            return EvidenceView(**base, evidence=shown, title="Model heatmap",
-                                caption="Brighter = the model found more signs of editing there "
-                                        f"(its probability for each region, 0 to 1).{note}")
-        if item.heatmap_status in ("none", "pending"):
-            message = "The model is drawing its heatmap…"  # refresh_view starts it
-        else:
-            message = f"No model heatmap: {item.heatmap_message}"
+        result = self.evidence_result(item, kind)
         blank = np.full_like(item.photo, 24)
-        return EvidenceView(**base, evidence=blank, title="Model heatmap", caption=message, ready=False)
+        if result is None or result.heatmap is None:
+            if result is not None:
+                message = f"No {spec.title.lower()} map: {result.details.get('heatmap_message') or 'none drawn'}"
+            elif spec.family == "model" and item.verdict == "pending":
+                message = "The model is still working on this image…"
+            else:
+                message = f"No {spec.title.lower()} map: {item.verdict_message or self.model_message}"
+            return EvidenceView(**base, evidence=blank, title=spec.title, caption=message, ready=False)
+        shown, unanalysed = evidence_image(result, item.factor, height=item.image.height, width=item.image.width)
+        if shown.shape != item.photo.shape:  # same grid as the photo, always; guard a bad method
+            shown = np.asarray(Image.fromarray(shown).resize(item.photo.shape[1::-1], Image.NEAREST))
+        units = f" ({result.units})" if result.units else ""
+        note = " Grey: outside the area analysed." if unanalysed else ""
+        return EvidenceView(**base, evidence=shown, title=spec.title,
+                            caption=f"{direction_words(result.direction).capitalize()}{units}. "
+                                    f"{spec.description}{note}")
 
     def refresh_view(self, *, force: bool = False) -> None:
         """Recompute ``view`` for the selected item and settings (cached; cheap when unchanged)."""
@@ -794,7 +655,7 @@ class DashboardState(traitlets.HasTraits):
             if item is None or not item.ok:
                 self._view_key, self.view = None, None
                 return
-            model_part = (item.heatmap_status, id(item.heatmap)) if self.evidence == "model" else None
+            model_part = (item.verdict, id(item.analyses.get(self.evidence)))
             key = (item.uid, self.quality, self.gain, self.mode, self.evidence, model_part)
             if key == self._view_key and not force:
                 return
@@ -805,9 +666,6 @@ class DashboardState(traitlets.HasTraits):
                 self.view = view
             finally:
                 self.busy = False
-        if self.evidence == "model" and item.heatmap_status == "none":
-            self._update(item.uid, heatmap_status="pending")
-            self._submit(self._heatmap, item.uid)
 
     def _on_settings_change(self, change) -> None:
         try:
@@ -830,7 +688,7 @@ class DashboardState(traitlets.HasTraits):
     def report_data(self) -> dict:
         """Everything found so far, as JSON-safe data (the JSON report)."""
         return {
-            "imgfake_version": imgfake.__version__,
+            "imgfake_version": __version__,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "settings": self.settings(),
             "model": {"status": self.model_status, "message": self.model_message},
@@ -841,9 +699,22 @@ class DashboardState(traitlets.HasTraits):
         return json.dumps(self.report_data(), indent=1, default=_json_default)
 
     def report_html(self) -> str:
-        from .report import report_html
-
-        return report_html(self)
+        """The HTML report: :func:`imgfake.report.report_html` of :meth:`report_data`, with each
+        readable image's photo and error-level image (one that cannot be drawn says why)."""
+        data = json.loads(self.report_json())  # the same plain records as the JSON report
+        visuals: dict[int, dict] = {}
+        zoom = None
+        for index, item in enumerate(self.items):
+            if not item.ok:
+                continue
+            try:
+                visuals[index] = {"photo": item.photo, "evidence": self.ela_display(item)}
+            except Exception as exc:
+                log.warning("no error-level image of %r for the report", item.name, exc_info=True)
+                visuals[index] = {"evidence_error": str(exc) or type(exc).__name__}
+            if item is self.current:
+                zoom = index
+        return report_html(data, visuals=visuals, zoom=zoom)
 
 
 def describe_detector(detector: Any) -> str:

@@ -30,8 +30,10 @@ import ipywidgets as widgets
 import traitlets
 
 from .browser import DropZone, ImagePair, PageHelper
-from .report import download_link, jpeg_bytes
-from .state import DashboardState, EvidenceView, ImageItem, sample_title, verdict_words
+from ..report import download_link, jpeg_bytes
+from ..display import verdict_words
+from ..forensics.registry import available
+from .state import DashboardState, EvidenceView, ImageItem, sample_title
 
 __all__ = ["Dashboard"]
 
@@ -145,11 +147,11 @@ class Dashboard(widgets.VBox):
         self._error = widgets.HTML().add_class("imgfake-error")
         self._title = widgets.HTML().add_class("imgfake-title")
         self._verdict = widgets.HTML().add_class("imgfake-verdict")
+        kinds = available(heatmap=True)  # every registered method with a map gets a button
         self._evidence = widgets.ToggleButtons(
-            options=[("Error levels (ELA)", "ela"), ("Noise", "noise"), ("Model heatmap", "model")],
-            tooltips=["How much each area changes when the photo is saved again as JPEG",
-                      "Strength of the fine-grain noise, area by area",
-                      "Where the model sees signs of editing (when the model provides it)"],
+            options=[(a.title, name) for name, a in kinds.items()],
+            tooltips=[a.description for a in kinds.values()],
+            value=s.evidence,
         ).add_class("imgfake-evidence")
         self._pair = ImagePair().add_class("imgfake-ela")
         self._caption = widgets.HTML().add_class("imgfake-caption")
@@ -482,7 +484,7 @@ class Dashboard(widgets.VBox):
             facts.append(f"shown at 1/{item.factor} size; computed at full size")
         truth = ""
         if item.truth:
-            from .report import _truth_text
+            from ..report import _truth_text
 
             truth = (f"<div class='imgfake-truth'>Sample image with a known answer: "
                      f"<b>{html.escape(_truth_text(item.truth))}</b>. Check whether the evidence below agrees.</div>")

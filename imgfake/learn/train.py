@@ -37,7 +37,7 @@ import imgfake
 from . import evaluation
 from .datasets import Entry, Manifest, Split, build_manifest, check_disjoint, split_manifest
 from .detector import BUNDLE_FORMAT, CONFIG_FILE, MODEL_FILE, SPLIT_FILE, Detector, read_bundle_config
-from .pipeline import PreprocessConfig, dataset_from_arrays, preprocess_paths
+from .maps import PreprocessConfig, dataset_from_arrays, preprocess_paths
 
 __all__ = ["train_bundle", "evaluate_bundle", "kind_class", "TrainSettings", "DEFAULT_KIND_ORDER"]
 

@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import ExifTags, Image
 
-from imgfake.findings import Finding
+from ..results import AnalysisResult, Finding
+from .registry import register
 
 if TYPE_CHECKING:  # imgfake.io imports nothing from here; this keeps the import graph one-way
-    from imgfake.io import LoadedImage
+    from ..io import LoadedImage
 
 __all__ = [
     "Metadata",
@@ -564,3 +565,17 @@ def _problems_finding(meta: Metadata) -> Finding | None:
                    f"{count} part{'s' if count > 1 else ''} of the file's metadata could not be "
                    "read (see the metadata problems for details), which happens with damaged "
                    "files and with some programs that rewrite metadata, so trust it less.")
+
+
+@register(
+    "metadata",
+    title="Metadata",
+    family="metadata",
+    description="Reads EXIF/XMP: camera, editing software, dates and the embedded thumbnail.",
+    needs=("metadata",),
+)
+def metadata_analysis(image) -> AnalysisResult:
+    """Metadata read from the file, and the findings it supports."""
+    meta = read_metadata(image)
+    return AnalysisResult(name="metadata", findings=tuple(metadata_findings(meta, image)),
+                          details=meta.to_dict())

@@ -18,20 +18,22 @@ Examples
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-import imgfake
-
-from .io import ImageLoadError, LoadedImage, load_image
-from .pipeline import PreprocessConfig, preprocess_image
+from ..io import LoadedImage, load_image
+from ..resources import default_model_dir
+from ..scan import FileError, default_workers, map_files
+from ..forensics.blocks import central_crop_box
+from ..forensics.jpeg import table_signature
+from .maps import PreprocessConfig, preprocess_image
 
 __all__ = ["Detector", "Prediction", "BundleError", "default_model_dir", "BUNDLE_FORMAT"]
 
@@ -43,14 +45,6 @@ SPLIT_FILE = "split.json"
 
 class BundleError(ValueError):
     """A model folder that is missing, incomplete or made by an incompatible imgfake."""
-
-
-def default_model_dir() -> Path:
-    """``$IMGFAKE_MODEL`` if set, else ``models/default`` beside the installed package."""
-    env = os.environ.get("IMGFAKE_MODEL")
-    if env:
-        return Path(env).expanduser()
-    return Path(imgfake.__file__).resolve().parents[1] / "models" / "default"
 
 
 @dataclass(frozen=True)
@@ -231,7 +225,7 @@ class Detector:
         return self._training_tables
 
     def domain_note(self, tables: str | None) -> str | None:
-        """A warning when an image's JPEG tables (see :func:`imgfake.datasets.table_signature`)
+        """A warning when an image's JPEG tables (see :func:`imgfake.forensics.jpeg.table_signature`)
         were never seen in stage 1's training data; None when they were, or when unknown."""
         known = self.training_tables
         if not known:
@@ -278,53 +272,35 @@ class Detector:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
         if executor not in ("auto", "process", "thread"):
             raise ValueError(f"executor must be 'auto', 'process' or 'thread', got {executor!r}")
-        workers = workers or max(1, min(8, os.cpu_count() or 1))
+        workers = workers or default_workers()
         paths = [str(p) for p in paths]
         if executor == "auto":
             executor = "process" if len(paths) > 4 * batch_size and workers > 1 else "thread"
-        config = self.preprocessing.to_dict()
-        if executor == "process":
-            import multiprocessing
-
-            from concurrent.futures import ProcessPoolExecutor
-
-            # fork where there is one: the children run only NumPy/Pillow code, never TensorFlow,
-            # and need no `if __name__ == "__main__"` guard in the caller's script (spawn does)
-            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            pool_cm = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
-        else:
-            pool_cm = ThreadPoolExecutor(workers)
-        prepare = functools.partial(_prepare_file, config=config)
-        with pool_cm as pool:
-            # keep about two batches in flight so decoding overlaps with the model
-            window = 2 * batch_size
-            futures = [_submit(pool, prepare, p) for p in paths[:window]]
-            submitted = len(futures)
-            done = 0
-            while done < len(paths):
-                batch_paths = paths[done:done + batch_size]
-                results = [_result(futures[done + i]) for i in range(len(batch_paths))]
-                for p in paths[submitted:submitted + len(batch_paths)]:
-                    futures.append(_submit(pool, prepare, p))
-                submitted = min(len(paths), submitted + len(batch_paths))
-                ok = [i for i, r in enumerate(results) if not isinstance(r, str)]
-                preds = self.predict_maps(np.stack([results[i][0] for i in ok])) if ok else []
-                preds = [replace(p, domain_note=self.domain_note(results[i][1]))
-                         for i, p in zip(ok, preds)]
-                by_index = dict(zip(ok, preds))
-                for i, path in enumerate(batch_paths):
-                    yield path, by_index.get(i, results[i])
-                    futures[done + i] = None  # free the maps
-                done += len(batch_paths)
+        # the children run only NumPy/Pillow code, never TensorFlow; two batches stay in flight
+        # so decoding overlaps with the model
+        prepare = functools.partial(_prepare_file, config=self.preprocessing.to_dict())
+        prepared = map_files(prepare, paths, workers=workers, executor=executor, window=2 * batch_size)
+        while True:
+            batch = list(itertools.islice(prepared, batch_size))
+            if not batch:
+                return
+            ok = [i for i, (_, r) in enumerate(batch) if not isinstance(r, FileError)]
+            preds = self.predict_maps(np.stack([batch[i][1][0] for i in ok])) if ok else []
+            by_index = {i: replace(p, domain_note=self.domain_note(batch[i][1][1])) for i, p in zip(ok, preds)}
+            for i, (path, result) in enumerate(batch):
+                yield path, by_index[i] if i in by_index else str(result)
 
     # ------------------------------------------------------------------ heat map
     def heatmap(self, image: LoadedImage | np.ndarray) -> np.ndarray:
-        """Per-region stage-1 evidence as an H×W float32 map of probabilities, same size as the
-        image: each 32×32-pixel cell of the analysed central crop gets the calibrated
-        probability its own logit would give; pixels outside the crop are NaN.
+        """Per-region stage-1 evidence on the 8-pixel JPEG block grid (the evidence-map
+        contract, cell 8): ``ceil(H / 8)`` × ``ceil(W / 8)`` float32 probabilities, each region
+        of the analysed central crop getting the calibrated probability its own logit would
+        give; blocks outside the crop are NaN (not analysed).
 
-        Only for models with an ``"edited_map"`` layer (:func:`imgfake.models.build_ela_cnn`).
+        Only for models with an ``"edited_map"`` layer (:func:`imgfake.learn.models.build_ela_cnn`).
         """
+        from PIL import Image
+
         from .models import MAP_LAYER
 
         pixels = image.pixels if isinstance(image, LoadedImage) else np.asarray(image)
@@ -341,14 +317,10 @@ class Detector:
             cells = _numpy(self._heatmap_model(x, training=False))[0, :, :, 0]
         prob = self.calibrate(cells).astype(np.float32)
         h, w = pixels.shape[:2]
-        side = self.preprocessing.crop
-        ch, cw = min(side, h // 8 * 8), min(side, w // 8 * 8)
-        top, left = (h - ch) // 2 // 16 * 16, (w - cw) // 2 // 16 * 16
-        from PIL import Image
-
-        up = np.asarray(Image.fromarray(prob).resize((cw, ch), Image.NEAREST))
-        out = np.full((h, w), np.nan, np.float32)
-        out[top:top + ch, left:left + cw] = up
+        top, left, ch, cw = central_crop_box(h, w, self.preprocessing.crop)  # all multiples of 8
+        blocks = np.asarray(Image.fromarray(prob).resize((cw // 8, ch // 8), Image.NEAREST))
+        out = np.full((-(-h // 8), -(-w // 8)), np.nan, np.float32)
+        out[top // 8:(top + ch) // 8, left // 8:(left + cw) // 8] = blocks
         return out
 
     # ------------------------------------------------------------------ info
@@ -385,8 +357,6 @@ def _quality_of(signature: str) -> str:
 
 
 def _tables_of(image) -> str | None:
-    from .datasets import table_signature
-
     jpeg = getattr(image, "jpeg", None)
     return table_signature(jpeg.quantization) if jpeg is not None else None
 
@@ -408,15 +378,12 @@ def _read_training_tables(path: Path | None, config: dict) -> frozenset[str] | N
 
 
 def _prepare_file(path: str, *, config: dict):
-    """Worker job: (model input, JPEG table signature) of one file, or the error message.
+    """Worker job: (model input, JPEG table signature) of one file; raises for a bad file.
 
     Picklable both ways; the signature comes from the same decode, so the file is read once.
     """
-    try:
-        image = load_image(path)
-        return preprocess_image(image, _config_from(config)), _tables_of(image)
-    except (ImageLoadError, ValueError, OSError, MemoryError) as exc:
-        return f"{type(exc).__name__}: {exc}"
+    image = load_image(path)
+    return preprocess_image(image, _config_from(config)), _tables_of(image)
 
 
 @functools.lru_cache(maxsize=4)
@@ -426,24 +393,6 @@ def _config_cached(key: str) -> PreprocessConfig:
 
 def _config_from(config: dict) -> PreprocessConfig:
     return _config_cached(json.dumps(config, sort_keys=True))
-
-
-def _submit(pool, fn, path):
-    try:
-        return pool.submit(fn, path)
-    except RuntimeError:  # a broken process pool: do this file here instead
-        from concurrent.futures import Future
-
-        done: Future = Future()
-        done.set_result(fn(path))
-        return done
-
-
-def _result(future):
-    try:
-        return future.result()
-    except Exception as exc:  # a worker that died (e.g. killed for memory) fails only its file
-        return f"{type(exc).__name__}: {exc}"
 
 
 def _numpy(tensor) -> np.ndarray:

@@ -34,6 +34,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ..forensics.jpeg import table_signature
+from ..scan import walk_files
+
 CLASS_NAMES: tuple[str, ...] = ("real", "edited")
 """Label 0 and label 1, in that order."""
 
@@ -530,23 +533,6 @@ def _file_facts(path: Path) -> tuple[dict, str | None]:
     }, None
 
 
-def table_signature(quantization: Mapping[int, Sequence[int]] | None) -> str | None:
-    """Short signature of a JPEG's quantisation tables (None for non-JPEGs).
-
-    Two files share a signature exactly when they were saved with the same tables, i.e. the
-    same quality setting of the same software. The name starts with the estimated IJG
-    quality: ``"q90=9f9d90"`` for standard tables, ``"q94~3f2a1c"`` for non-standard ones.
-    """
-    if not quantization:
-        return None
-    from .jpeg import estimate_jpeg_quality
-
-    tables = {int(k): tuple(int(v) for v in t) for k, t in quantization.items()}
-    digest = hashlib.sha256(repr(sorted(tables.items())).encode()).hexdigest()[:6]
-    estimate = estimate_jpeg_quality(tables)
-    return f"q{estimate.quality}{'=' if estimate.exact else '~'}{digest}"
-
-
 # --------------------------------------------------------------------------- manifest
 
 
@@ -585,15 +571,6 @@ def _check_class_map(class_map: Mapping[str, int] | None) -> dict[str, int]:
             f"got {dict(class_map)!r}"
         )
     return {str(k).lower(): int(v) for k, v in class_map.items()}
-
-
-def _walk_files(folder: Path) -> list[Path]:
-    """All non-hidden files under ``folder``, sorted for a deterministic order."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "__")))
-        found.extend(Path(dirpath) / n for n in filenames if not n.startswith("."))
-    return sorted(found)
 
 
 def find_duplicates(
@@ -726,7 +703,7 @@ def build_manifest(
     entries: list[Entry] = []
     unreadable: list[Unreadable] = []
     for folder, label in _class_folders(root_path, labels, ignore):
-        for file in _walk_files(folder):
+        for file in walk_files([folder], extensions=None):
             rel = file.relative_to(root_path).as_posix()
             facts, problem = _file_facts(file)
             if problem is not None:

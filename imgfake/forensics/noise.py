@@ -10,6 +10,9 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageFilter
 
+from ..results import AnalysisResult
+from .registry import register
+
 __all__ = ["noise_residual", "noise_map"]
 
 
@@ -43,8 +46,9 @@ def noise_map(pixels: np.ndarray, *, block: int = 16) -> np.ndarray:
 
     Returns
     -------
-    ndarray of float32, shape (H, W)
-        The block values repeated back to the image size (edge blocks may be partial).
+    ndarray of float32, shape (ceil(H / block), ceil(W / block))
+        One value per block from the top-left corner; edge blocks are partial (reflected to
+        full size for the estimate).
     """
     if not isinstance(block, (int, np.integer)) or block < 2:
         raise ValueError(f"block must be an integer >= 2, got {block!r}")
@@ -54,4 +58,25 @@ def noise_map(pixels: np.ndarray, *, block: int = 16) -> np.ndarray:
     padded = np.pad(residual, ((0, hb * block - h), (0, wb * block - w)), mode="reflect" if h > 1 and w > 1 else "edge")
     tiles = padded.reshape(hb, block, wb, block)
     std = tiles.std(axis=(1, 3)).astype(np.float32)
-    return np.repeat(np.repeat(std, block, axis=0), block, axis=1)[:h, :w]
+    return std
+
+
+@register(
+    "noise",
+    title="Noise level",
+    family="noise",
+    description="Local strength of fine noise (the image minus a smoothed copy); pasted or "
+    "retouched regions often carry different noise from the rest of the photo.",
+    heatmap=True,
+    direction="both",
+    cell=16,
+)
+def noise_analysis(image, *, block: int = 16) -> AnalysisResult:
+    """Noise level per `block` × `block` pixels. Suspicious either way: smoothing or painting
+    lowers it, a region pasted from a noisier photo raises it."""
+    heatmap = noise_map(image.pixels, block=block)
+    p5, p50, p95 = (float(v) for v in np.percentile(heatmap, [5, 50, 95]))
+    return AnalysisResult(
+        name="noise", heatmap=heatmap, cell=block, direction="both", units="grey levels (std)",
+        details={"block": block, "median": p50, "p5": p5, "p95": p95, "p5_p95_spread": p95 - p5},
+    )

@@ -38,8 +38,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from .ela import recompress
-from .io import check_quality, check_rgb8, encode_jpeg, load_image
+from ..forensics.ela import recompress
+from ..io import check_quality, check_rgb8, encode_jpeg, load_image
 
 EDIT_KINDS: tuple[str, ...] = ("splice", "copy-move", "retouch")
 RETOUCH_KINDS: tuple[str, ...] = ("smooth", "sharpen", "clone")

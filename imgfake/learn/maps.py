@@ -29,15 +29,16 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from .ela import ela
-from .io import LoadedImage, check_quality, load_image
+from ..forensics.blocks import ZIGZAG, central_crop, lattice, one_blas_thread
+from ..forensics.ela import ela
+from ..io import ImageLoadError, LoadedImage, check_quality, load_image
+from ..scan import FileError, default_workers, map_files
 
 __all__ = [
     "PreprocessConfig",
@@ -46,28 +47,7 @@ __all__ = [
     "preprocess_paths",
     "dataset_from_arrays",
     "dataset_from_paths",
-    "ZIGZAG",
 ]
-
-#: Zig-zag scan order of an 8×8 block, as indices into the row-major 64 coefficients.
-ZIGZAG = np.array(
-    sorted(range(64), key=lambda k: (k // 8 + k % 8, (k // 8) if (k // 8 + k % 8) % 2 else -(k // 8)))
-)
-
-_MCU = 16  # crops start and end on multiples of the largest JPEG MCU, keeping the block grid
-
-
-def _dct_matrix() -> np.ndarray:
-    n = np.arange(8)
-    d = np.cos(np.pi * (2 * n[None, :] + 1) * n[:, None] / 16) * np.sqrt(2 / 8)
-    d[0] /= np.sqrt(2)
-    return d.astype(np.float32)
-
-
-_DCT = _dct_matrix()
-# Row-major 64-pixel block -> 64 coefficients (natural order): coef = block.ravel() @ _BASIS
-_BASIS = np.einsum("ui,vj->ijuv", _DCT, _DCT).reshape(64, 64).astype(np.float32)
-
 
 @dataclass(frozen=True)
 class PreprocessConfig:
@@ -149,59 +129,6 @@ class PreprocessConfig:
 
 
 # ----------------------------------------------------------------------------- pixels -> maps
-def _central_crop(pixels: np.ndarray, side: int) -> np.ndarray:
-    h, w = pixels.shape[:2]
-    ch, cw = min(side, h // 8 * 8), min(side, w // 8 * 8)
-    if ch < _MCU or cw < _MCU:
-        raise ValueError(f"image must be at least 16×16 pixels, got {w}×{h}")
-    top, left = (h - ch) // 2 // _MCU * _MCU, (w - cw) // 2 // _MCU * _MCU
-    return pixels[top:top + ch, left:left + cw]
-
-
-def _lattice(plane: np.ndarray, table: np.ndarray, freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distance to the quantisation lattice and quantised magnitude of the 8×8 block DCT
-    (JPEG's orthonormal transform of the level-shifted plane), for the zig-zag `freqs` only.
-
-    One (blocks × 64) @ (64 × len(freqs)) product instead of full 2-D DCTs.
-    """
-    h, w = plane.shape
-    blocks = plane.reshape(h // 8, 8, w // 8, 8).transpose(0, 2, 1, 3).reshape(-1, 64)
-    basis = _BASIS[:, freqs] / table[freqs][None, :]
-    # the level shift (−128) only moves the DC term: sum of the DC basis over a block = 8·c0
-    coef = blocks @ basis
-    coef[:, freqs == 0] -= 128.0 * 8.0 / table[0]
-    k = np.rint(coef)
-    frac = np.abs(coef - k)
-    magnitude = _LOG1P[np.minimum(np.abs(k), len(_LOG1P) - 1).astype(np.intp)]  # a LUT: log1p is slow
-    shape = (h // 8, w // 8, len(freqs))
-    return frac.reshape(shape), magnitude.reshape(shape)
-
-
-_LOG1P = np.log1p(np.arange(4096, dtype=np.float32))
-
-
-class _OneBlasThread:
-    """Keep BLAS single-threaded around the small products: OpenBLAS' thread start-up costs
-    ten times the product itself here, and callers parallelise over images anyway."""
-
-    _controller = None
-
-    def __enter__(self):
-        try:
-            if _OneBlasThread._controller is None:
-                from threadpoolctl import ThreadpoolController
-
-                _OneBlasThread._controller = ThreadpoolController()
-            self._limit = _OneBlasThread._controller.limit(limits=1, user_api="blas")
-        except Exception:  # threadpoolctl missing or unsupported: correct, only slower
-            self._limit = None
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._limit is not None:
-            self._limit.restore_original_limits()
-
-
 def _resize_maps(maps: np.ndarray, side: int) -> np.ndarray:
     if maps.shape[:2] == (side, side):
         return maps
@@ -245,7 +172,7 @@ def preprocess(
     if not isinstance(config, PreprocessConfig):
         raise ValueError(f"config must be a PreprocessConfig, got {type(config).__name__}")
     subsampling = subsampling if subsampling in ("4:4:4", "4:2:2", "4:2:0") else "4:2:0"
-    crop = _central_crop(pixels, config.crop)
+    crop = central_crop(pixels, config.crop)
     h, w = crop.shape[:2]
     maps: list[np.ndarray] = []
     for q in config.ela_qualities:
@@ -255,7 +182,7 @@ def preprocess(
     if qtables:
         luma = np.asarray(qtables[min(qtables)], np.float32)
         tables = {0: luma, 1: np.asarray(qtables.get(1, qtables[min(qtables)]), np.float32)}
-    with _OneBlasThread():
+    with one_blas_thread():
         maps += _lattice_maps(crop, config, tables, subsampling)
     out = np.stack(maps, axis=2).astype(np.float32)
     return _resize_maps(out, config.map_size)
@@ -267,7 +194,7 @@ def _lattice_maps(crop: np.ndarray, config: PreprocessConfig, tables: dict, subs
     rgb = crop.astype(np.float32)
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     y = 0.299 * r + 0.587 * g + 0.114 * b
-    frac, mag = _lattice(y, tables[0], ZIGZAG[: config.n_luma_freq])
+    frac, mag = lattice(y, tables[0], ZIGZAG[: config.n_luma_freq])
     maps += list(frac.transpose(2, 0, 1)) + list(mag.transpose(2, 0, 1))
     if config.n_chroma_freq:
         fy, fx = {"4:4:4": (1, 1), "4:2:2": (1, 2), "4:2:0": (2, 2)}[subsampling]
@@ -276,7 +203,7 @@ def _lattice_maps(crop: np.ndarray, config: PreprocessConfig, tables: dict, subs
             if (fy, fx) != (1, 1):  # back to the encoder's chroma grid (its blocks cover 16 px)
                 plane = plane.reshape(h // fy, fy, w // fx, fx).mean(axis=(1, 3))
                 plane = plane[: plane.shape[0] // 8 * 8, : plane.shape[1] // 8 * 8]
-            cfrac, _ = _lattice(plane, tables[1], ZIGZAG[: config.n_chroma_freq])
+            cfrac, _ = lattice(plane, tables[1], ZIGZAG[: config.n_chroma_freq])
             cfrac = np.repeat(np.repeat(cfrac, fy, axis=0), fx, axis=1)
             cfrac = np.pad(cfrac, ((0, h // 8 - cfrac.shape[0]), (0, w // 8 - cfrac.shape[1]), (0, 0)),
                            mode="edge")
@@ -292,10 +219,6 @@ def preprocess_image(image: LoadedImage | np.ndarray, config: PreprocessConfig) 
         return preprocess(image.pixels, config, qtables=jpeg.quantization if jpeg else None,
                           subsampling=jpeg.subsampling if jpeg else None)
     return preprocess(np.asarray(image), config)
-
-
-def _default_workers() -> int:
-    return max(1, min(8, os.cpu_count() or 1))
 
 
 def preprocess_paths(
@@ -329,30 +252,23 @@ def preprocess_paths(
     """
     if executor not in ("auto", "process", "thread"):
         raise ValueError(f"executor must be 'auto', 'process' or 'thread', got {executor!r}")
-    workers = workers or _default_workers()
+    workers = workers or default_workers()
     if executor == "auto":
         executor = "process" if len(paths) > 64 and workers > 1 else "thread"
     out = np.empty((len(paths), *config.input_shape), dtype)
     job = functools.partial(_load_and_preprocess, config=config, dtype=np.dtype(dtype).str)
-    if executor == "process":
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
-    else:
-        pool = ThreadPoolExecutor(workers)
-    with pool:
-        for n, (i, x) in enumerate(pool.map(job, enumerate(map(str, paths)), chunksize=8 if executor == "process" else 1), 1):
-            out[i] = x
-            if progress and (n % 200 == 0 or n == len(paths)):
-                progress(n, len(paths))
+    for n, (path, x) in enumerate(map_files(job, paths, workers=workers, executor=executor), 1):
+        if isinstance(x, FileError):
+            raise ImageLoadError(f"{path}: {x.message}")
+        out[n - 1] = x
+        if progress and (n % 200 == 0 or n == len(paths)):
+            progress(n, len(paths))
     return out
 
 
-def _load_and_preprocess(item: tuple[int, str], *, config: PreprocessConfig, dtype: str) -> tuple[int, np.ndarray]:
-    i, path = item  # cast in the worker: float16 halves what travels back from a process
-    return i, preprocess_image(load_image(path), config).astype(dtype)
+def _load_and_preprocess(path: str, *, config: PreprocessConfig, dtype: str) -> np.ndarray:
+    # cast in the worker: float16 halves what travels back from a process
+    return preprocess_image(load_image(path), config).astype(dtype)
 
 
 # ----------------------------------------------------------------------------- tf.data

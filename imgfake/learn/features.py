@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import numpy as np
 from PIL import Image
 
-from imgfake.ela import ela
-from imgfake.io import check_quality, check_rgb8
-from imgfake.io import load_image
+from ..forensics.ela import ela
+from ..io import check_quality, check_rgb8
+from ..io import ImageLoadError, load_image
+from ..scan import FileError, map_files
 
 __all__ = [
     "ELA_THRESHOLDS",
@@ -246,29 +246,23 @@ def features_for_paths(
         extractor = partial(ela_features, qualities=qualities, grid=grid)
     else:
         n_features = 0
-    job = partial(_safe_one, extractor=extractor, max_pixels=max_pixels, on_error=on_error)
+    job = partial(_one, extractor=extractor, max_pixels=max_pixels)
     workers = (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
-    if workers == 1 or len(paths) < 2:
-        results = [job(p) for p in paths]
-    else:
-        with ThreadPoolExecutor(min(workers, len(paths))) as pool:
-            results = list(pool.map(job, paths))
     rows, ok_index, errors = [], [], []
-    for index, (path, (vector, error)) in enumerate(zip(paths, results)):
-        if error is None:
-            rows.append(vector)
-            ok_index.append(index)
+    executor = "inline" if workers == 1 or len(paths) < 2 else "thread"
+    for index, (path, result) in enumerate(map_files(job, paths, workers=workers, executor=executor)):
+        if isinstance(result, FileError):
+            if on_error == "raise":
+                raise ImageLoadError(f"{path}: {result.message}")
+            errors.append({"index": index, "path": str(paths[index]), "error": result.message})
         else:
-            errors.append({"index": index, "path": str(path), "error": error})
+            rows.append(result)
+            ok_index.append(index)
     X = np.stack(rows) if rows else np.zeros((0, n_features), np.float32)
     return X, np.asarray(ok_index, dtype=int), errors
 
 
-def _safe_one(path, *, extractor, max_pixels, on_error) -> tuple[np.ndarray | None, str | None]:
-    try:
-        pixels = load_image(path, max_pixels=max_pixels).pixels
-        return np.asarray(extractor(pixels), dtype=np.float32), None
-    except Exception as exc:  # ImageLoadError, ValueError from the extractor, OSError, ...
-        if on_error == "raise":
-            raise
-        return None, f"{type(exc).__name__}: {exc}"
+def _one(path: str, *, extractor, max_pixels) -> np.ndarray:
+    return np.asarray(extractor(load_image(path, max_pixels=max_pixels).pixels), dtype=np.float32)
+
+

@@ -9,15 +9,18 @@ its tables are standard at all (cameras and editors such as Photoshop use their 
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from imgfake.findings import Finding
-from imgfake.io import check_quality
+from ..io import check_quality
+from ..results import AnalysisResult, Finding
+from .registry import register
 
 __all__ = [
+    "table_signature",
     "STANDARD_LUMINANCE",
     "STANDARD_CHROMINANCE",
     "LOW_QUALITY",
@@ -249,3 +252,49 @@ def jpeg_findings(estimate: JpegQualityEstimate) -> list[Finding]:
             "level analysis is less reliable on it.",
         ))
     return findings
+
+
+def table_signature(quantization: Mapping[int, Sequence[int]] | None) -> str | None:
+    """Short signature of a JPEG's quantisation tables (None for non-JPEGs).
+
+    Two files share a signature exactly when they were saved with the same tables, i.e. the
+    same quality setting of the same software. The name starts with the estimated IJG
+    quality: ``"q90=9f9d90"`` for standard tables, ``"q94~3f2a1c"`` for non-standard ones.
+    """
+    if not quantization:
+        return None
+    tables = {int(k): tuple(int(v) for v in t) for k, t in quantization.items()}
+    digest = hashlib.sha256(repr(sorted(tables.items())).encode()).hexdigest()[:6]
+    estimate = estimate_jpeg_quality(tables)
+    return f"q{estimate.quality}{'=' if estimate.exact else '~'}{digest}"
+
+
+@register(
+    "jpeg",
+    title="JPEG compression",
+    family="compression",
+    description="Estimates the JPEG quality from the quantisation tables and flags tables that no "
+    "standard encoder writes.",
+    needs=("jpeg",),
+)
+def jpeg_analysis(image) -> AnalysisResult:
+    """The file's JPEG quality estimate and table findings (``details["quality"]``)."""
+    if image.jpeg is None or not image.jpeg.quantization:
+        finding = Finding(
+            "not-jpeg",
+            "info",
+            f"The file is {image.format}, not JPEG: there is no compression history to read, and "
+            "ELA shows how the image would change on its first JPEG save.",
+        )
+        return AnalysisResult(name="jpeg", findings=(finding,), details={"format": image.format})
+    estimate = estimate_jpeg_quality(image.jpeg.quantization)
+    return AnalysisResult(
+        name="jpeg",
+        findings=tuple(jpeg_findings(estimate)),
+        details={
+            **estimate.to_dict(),
+            "subsampling": image.jpeg.subsampling,
+            "progressive": image.jpeg.progressive,
+            "tables": table_signature(image.jpeg.quantization),
+        },
+    )

@@ -1,0 +1,295 @@
+"""The one registry of forensic analyses: register, list, run (and cache).
+
+Every analysis takes a :class:`~imgfake.io.LoadedImage` plus keyword parameters and returns an
+:class:`~imgfake.results.AnalysisResult` that keeps the evidence-map contract. Each method
+registers itself next to its functions with :func:`register`; the CLI, the dashboard, the report
+and batch scans list what is here (:func:`available`), grouped by family, so adding a method is
+one new module in :mod:`imgfake.forensics`.
+
+Where analyses come from, loaded on the first call of :func:`available` or :func:`get`:
+
+* every module of the :mod:`imgfake.forensics` package (found by walking it: no list to edit);
+* :data:`BUILTIN_PROVIDERS`, modules outside it that register analyses (the trained model);
+* modules named by the ``imgfake.analyses`` entry-point group of installed packages (plug-ins).
+
+Results are cached once for every consumer, keyed by the image's SHA-256, the analysis and its
+parameters (defaults filled in), within a memory budget.
+
+Examples
+--------
+>>> from imgfake.forensics.registry import available
+>>> {"ela", "noise", "jpeg", "metadata"} <= set(available())
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import logging
+import pkgutil
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, replace
+
+from ..io import LoadedImage
+from ..results import DIRECTIONS, FAMILIES, AnalysisResult, Finding
+
+__all__ = ["Analysis", "register", "unregister", "available", "get", "run_analysis", "run_safely",
+           "clear_cache", "cache_info", "BUILTIN_PROVIDERS", "ENTRY_POINT_GROUP"]
+
+log = logging.getLogger(__name__)
+
+#: Modules outside :mod:`imgfake.forensics` whose import registers analyses.
+BUILTIN_PROVIDERS = ("imgfake.learn.analysis",)
+#: Entry-point group through which other packages add analyses.
+ENTRY_POINT_GROUP = "imgfake.analyses"
+#: Modules of the forensics package that are infrastructure, not methods.
+_NOT_METHODS = {"registry", "blocks"}
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A registered analysis: its function and how consumers present it.
+
+    Attributes
+    ----------
+    name, title, description : str
+        Registry name, short title, one plain sentence on what it shows.
+    family : str
+        One of :data:`imgfake.results.FAMILIES`.
+    func : callable
+        ``func(image, **params) -> AnalysisResult``.
+    has_heatmap : bool
+        Whether it draws an evidence map (then ``direction`` and ``cell`` say how).
+    direction : {"high", "low", "both"}
+    cell : int
+        The map's usual cell size (a parameter may change it).
+    needs : tuple of str
+        What it reads from the file: "pixels", "jpeg" (tables), "metadata".
+    heavy : bool
+        Slow or loads a model: batch commands run it only when asked.
+    """
+
+    name: str
+    title: str
+    description: str
+    family: str
+    func: Callable[..., AnalysisResult]
+    has_heatmap: bool = False
+    direction: str = "high"
+    cell: int = 1
+    needs: tuple[str, ...] = ("pixels",)
+    heavy: bool = False
+
+    def defaults(self) -> dict:
+        """The function's keyword parameters and their defaults."""
+        return {
+            p.name: p.default
+            for p in list(inspect.signature(self.func).parameters.values())[1:]
+            if p.default is not inspect.Parameter.empty
+        }
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "title": self.title, "family": self.family,
+                "description": self.description, "heatmap": self.has_heatmap,
+                "direction": self.direction if self.has_heatmap else None,
+                "cell": self.cell if self.has_heatmap else None,
+                "needs": list(self.needs), "heavy": self.heavy,
+                "parameters": {k: v for k, v in self.defaults().items()
+                               if isinstance(v, (int, float, str, bool, type(None)))}}
+
+
+_REGISTRY: dict[str, Analysis] = {}
+_LOCK = threading.RLock()
+_DISCOVERED = False
+
+
+def register(name: str, *, title: str, description: str, family: str, heatmap: bool = False,
+             direction: str = "high", cell: int = 1, needs: tuple[str, ...] = ("pixels",),
+             heavy: bool = False):
+    """Decorator that adds an analysis function to the registry under `name`.
+
+    Examples
+    --------
+    >>> @register("brightness", title="Brightness", family="camera",
+    ...           description="Mean grey level (an example).")                # doctest: +SKIP
+    ... def brightness(image):
+    ...     return AnalysisResult("brightness", details={"mean": float(image.pixels.mean())})
+    """
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
+
+    def wrap(func: Callable[..., AnalysisResult]) -> Callable[..., AnalysisResult]:
+        with _LOCK:
+            if name in _REGISTRY and _REGISTRY[name].func is not func:
+                raise ValueError(f"an analysis named {name!r} is already registered")
+            _REGISTRY[name] = Analysis(name, title, description, family, func, heatmap,
+                                       direction, int(cell), tuple(needs), heavy)
+        clear_cache(name)
+        return func
+
+    return wrap
+
+
+def unregister(name: str) -> None:
+    """Remove an analysis (tests and notebooks that register one for a while)."""
+    with _LOCK:
+        _REGISTRY.pop(name, None)
+    clear_cache(name)
+
+
+def _discover() -> None:
+    global _DISCOVERED
+    if _DISCOVERED:
+        return
+    with _LOCK:
+        if _DISCOVERED:
+            return
+        _DISCOVERED = True  # set first: a provider importing this module must not recurse
+        package = importlib.import_module(__name__.rsplit(".", 1)[0])
+        modules = [f"{package.__name__}.{m.name}" for m in pkgutil.iter_modules(package.__path__)
+                   if m.name not in _NOT_METHODS and not m.name.startswith("_")]
+        modules += BUILTIN_PROVIDERS
+        for module in modules:
+            importlib.import_module(module)
+        for entry in _entry_points():
+            try:
+                entry.load()
+            except Exception as exc:  # a broken plug-in must not take the built-ins down
+                log.warning("imgfake analysis plug-in %s could not be loaded: %s", entry.value, exc)
+
+
+def _entry_points():
+    from importlib.metadata import entry_points
+
+    try:
+        return list(entry_points(group=ENTRY_POINT_GROUP))
+    except Exception:  # unreadable metadata of some other package
+        return []
+
+
+def available(family: str | None = None, *, heatmap: bool | None = None,
+              heavy: bool | None = None) -> dict[str, Analysis]:
+    """Registered analyses by name, in family order (then name), optionally filtered.
+
+    Parameters
+    ----------
+    family : str, optional
+        Only this family (one of :data:`imgfake.results.FAMILIES`).
+    heatmap, heavy : bool, optional
+        Only those that do (True) or do not (False) draw a map / are heavy.
+    """
+    _discover()
+    if family is not None and family not in FAMILIES:
+        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
+    with _LOCK:
+        found = [a for a in _REGISTRY.values()
+                 if (family is None or a.family == family)
+                 and (heatmap is None or a.has_heatmap == heatmap)
+                 and (heavy is None or a.heavy == heavy)]
+    found.sort(key=lambda a: (FAMILIES.index(a.family), a.name))
+    return {a.name: a for a in found}
+
+
+def get(name: str) -> Analysis:
+    """The analysis registered as `name`; ValueError naming the known ones otherwise."""
+    _discover()
+    with _LOCK:
+        found = _REGISTRY.get(name)
+        if found is None:
+            raise ValueError(f"unknown analysis {name!r}; available: {', '.join(sorted(_REGISTRY))}")
+        return found
+
+
+# --- the cache -------------------------------------------------------------------------------
+
+#: Memory the cached maps may hold (bytes); least recently used results go first.
+CACHE_BYTES = 256 * 2**20
+_CACHE: OrderedDict[tuple, AnalysisResult] = OrderedDict()
+_CACHE_STATS = {"hits": 0, "misses": 0, "bytes": 0}
+
+
+def _cache_key(analysis: Analysis, image: LoadedImage, params: dict) -> tuple | None:
+    merged = {**analysis.defaults(), **params}
+    try:
+        items = tuple(sorted(merged.items()))
+        hash(items)
+    except TypeError:  # an unhashable parameter: not cached
+        return None
+    return (image.sha256, analysis.name, analysis.func, items) if isinstance(image.sha256, Hashable) else None
+
+
+def clear_cache(name: str | None = None) -> None:
+    """Forget cached results (of one analysis, or all)."""
+    with _LOCK:
+        for key in [k for k in _CACHE if name is None or k[1] == name]:
+            _CACHE_STATS["bytes"] -= _CACHE.pop(key).nbytes
+
+
+def cache_info() -> dict:
+    """Hits, misses, entries and bytes held by the result cache."""
+    with _LOCK:
+        return {**_CACHE_STATS, "entries": len(_CACHE)}
+
+
+def _remember(key: tuple, result: AnalysisResult) -> None:
+    with _LOCK:
+        if key in _CACHE or result.nbytes > CACHE_BYTES:
+            return
+        _CACHE[key] = result
+        _CACHE_STATS["bytes"] += result.nbytes
+        while _CACHE_STATS["bytes"] > CACHE_BYTES and _CACHE:
+            _CACHE_STATS["bytes"] -= _CACHE.popitem(last=False)[1].nbytes
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def run_analysis(name: str, image: LoadedImage, *, cache: bool = True, **params) -> AnalysisResult:
+    """Run the analysis registered as `name` on `image` (cached: a second call is free).
+
+    The result carries the image's size; a result that breaks the evidence-map contract
+    (wrong grid for the image) raises ValueError here rather than misleading a consumer.
+    """
+    analysis = get(name)
+    if not isinstance(image, LoadedImage):
+        raise ValueError(f"run_analysis takes a LoadedImage (imgfake.load_image), got {type(image).__name__}")
+    key = _cache_key(analysis, image, params) if cache else None
+    if key is not None:
+        with _LOCK:
+            hit = _CACHE.get(key)
+            if hit is not None:
+                _CACHE.move_to_end(key)
+                _CACHE_STATS["hits"] += 1
+                return hit
+            _CACHE_STATS["misses"] += 1
+    result = analysis.func(image, **params)
+    if not isinstance(result, AnalysisResult):
+        raise TypeError(f"analysis {name!r} returned {type(result).__name__}, not an AnalysisResult")
+    if result.image_size is None or result.name != name:
+        result = replace(result, name=name, image_size=(image.height, image.width))
+    if key is not None:
+        _remember(key, result)
+    return result
+
+
+def run_safely(name: str, image: LoadedImage, **params) -> AnalysisResult:
+    """:func:`run_analysis`, but an analysis that fails gives a result with one
+    ``analysis-failed`` finding instead of an exception (one bad method never stops a batch,
+    the dashboard or a report)."""
+    try:
+        return run_analysis(name, image, **params)
+    except Exception as exc:
+        log.warning("analysis %s failed on %s", name, image.name, exc_info=True)
+        try:
+            title = get(name).title
+        except ValueError:
+            title = name
+        message = f"The {title} check could not run on this image: {str(exc) or type(exc).__name__}"
+        return AnalysisResult(name=name, findings=(Finding("analysis-failed", "notice", message),),
+                              details={"error": str(exc) or type(exc).__name__},
+                              image_size=(image.height, image.width))

@@ -1,0 +1,97 @@
+"""The trained detector as one more registered analysis (family "model").
+
+``run_analysis("model", image)`` gives the stage-1 probability as the score, the kinds of edit
+and the domain caution in ``details``, the caution as a finding, and the model's per-region
+probabilities as an evidence map on the 8-pixel block grid. It loads the shipped bundle once
+per process (or the one ``model=`` names); ``detector=`` passes a ready one (tests, the
+dashboard). TensorFlow is imported only when this analysis runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..forensics.registry import register
+from ..io import LoadedImage
+from ..results import AnalysisResult, Finding
+
+__all__ = ["model_analysis", "shared_detector", "prediction_to_dict"]
+
+_DETECTORS: dict[str, Any] = {}
+_LOCK = threading.Lock()
+
+
+def shared_detector(model: str | Path | None = None):
+    """``Detector.load(model)``, once per process and bundle folder. Failures are not cached,
+    so a bundle trained meanwhile is found next time."""
+    from .detector import Detector  # imports TensorFlow on load
+
+    key = str(model) if model is not None else ""
+    with _LOCK:
+        if key not in _DETECTORS:
+            _DETECTORS[key] = Detector.load(model)
+        return _DETECTORS[key]
+
+
+def prediction_to_dict(prediction: Any) -> dict:
+    """Normalise a detector's prediction (``Prediction``, a dict or a look-alike) to JSON data
+    with at least ``p_edited``, ``label``, ``threshold`` and ``kinds``."""
+    raw = prediction.to_dict() if hasattr(prediction, "to_dict") else prediction
+    if not isinstance(raw, dict):
+        raw = {k: getattr(prediction, k) for k in ("p_edited", "label", "threshold", "kinds")
+               if hasattr(prediction, k)}
+    if "p_edited" not in raw:
+        raise ValueError(f"the detector's prediction has no p_edited: {raw!r}")
+    p = float(raw["p_edited"])
+    threshold = float(raw.get("threshold", 0.5) or 0.5)
+    kinds = {str(k): float(v) for k, v in (raw.get("kinds") or {}).items()}
+    out = {k: v for k, v in raw.items() if isinstance(v, (str, int, float, bool, type(None)))}
+    out.update(p_edited=p, threshold=threshold, kinds=kinds,
+               label=str(raw.get("label") or ("edited" if p >= threshold else "real")))
+    return out
+
+
+@register(
+    "model",
+    title="Trained detector",
+    family="model",
+    description="The shipped two-stage CNN: how likely the photo is to be edited, which kind of "
+    "edit, and where (its probability per region of the analysed crop).",
+    heatmap=True,
+    direction="high",
+    cell=8,
+    needs=("pixels", "jpeg"),
+    heavy=True,
+)
+def model_analysis(image: LoadedImage, *, detector: Any = None, model: str | None = None) -> AnalysisResult:
+    """Score `image` with `detector` (default: the shared bundle at `model`, else the shipped one).
+
+    A detector without a ``heatmap`` method, or whose heatmap fails, still gives its score:
+    the map is then None and ``details["heatmap_message"]`` says why.
+    """
+    detector = detector if detector is not None else shared_detector(model)
+    prediction = prediction_to_dict(detector.predict([image])[0])
+    heatmap, message = None, None
+    if hasattr(detector, "heatmap"):
+        try:
+            heatmap = np.asarray(detector.heatmap(image), np.float32)
+            grid = (-(-image.height // 8), -(-image.width // 8))
+            if heatmap.shape != grid:  # a detector off the contract loses its map, not its score
+                message = f"the model's map is {heatmap.shape}, not the {grid} block grid"
+                heatmap = None
+        except Exception as exc:  # the score stands without its map
+            heatmap, message = None, f"the heatmap failed: {exc}"
+    else:
+        message = "this model does not draw heatmaps"
+    findings = ()
+    if prediction.get("domain_note"):
+        findings = (Finding("model-out-of-domain", "notice", prediction["domain_note"]),)
+    details = {"prediction": prediction}
+    if message:
+        details["heatmap_message"] = message
+    return AnalysisResult(name="model", heatmap=heatmap, cell=8, direction="high", units="probability",
+                          score=prediction["p_edited"], findings=findings, details=details)

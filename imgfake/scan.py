@@ -1,0 +1,180 @@
+"""One file walker, one pool and one error convention for every batch job.
+
+* :func:`walk_files` / :func:`iter_images` turn what a user typed (files and folders) into files,
+  in a stable order; ``imgfake info``, ``predict``, ``synth``, manifests and scans all use them.
+* :func:`map_files` runs a job per file on a pool of threads or processes, yields results in
+  input order while keeping a bounded number in flight, and turns any failure of one file into
+  a :class:`FileError` record: one bad file never stops a run.
+* :func:`error_message` is the one way an exception becomes words for a person (never a Python
+  class name).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .io import IMAGE_EXTENSIONS, ImageLoadError
+
+__all__ = ["FileError", "walk_files", "iter_images", "map_files", "error_message", "default_workers"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A file a batch job could not process, and why (in words for a person)."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "error": self.message}
+
+
+def error_message(exc: BaseException) -> str:
+    """What went wrong, in words: the exception's own message for the errors imgfake raises on
+    purpose, the operating system's words for I/O errors, never a bare class name."""
+    if isinstance(exc, ImageLoadError):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return "not enough memory to process this file: try a smaller copy or fewer workers"
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"cannot read the file{where}: {exc.strerror}"
+    text = str(exc).strip()
+    if isinstance(exc, KeyError | IndexError | TypeError | AttributeError) or not text:
+        # an internal error: keep the words, name the kind for a bug report
+        return f"could not be processed ({text or 'internal error'}); please report this file"
+    return text
+
+
+def default_workers() -> int:
+    """The number of CPUs, at most 8."""
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith((".", "__"))
+
+
+def walk_files(paths: Iterable[str | os.PathLike], *,
+               extensions: Iterable[str] | None = IMAGE_EXTENSIONS) -> Iterator[Path]:
+    """Files as given, then the files found (recursively, sorted, hidden ones skipped) in any
+    folders given.
+
+    Parameters
+    ----------
+    paths : iterable of path-like
+        A file given by name is always yielded (whatever its extension, and even when it does
+        not exist: the job then reports it); folders are walked.
+    extensions : iterable of str or None
+        Lower-case suffixes kept when walking folders (default: the image formats
+        :func:`imgfake.load_image` decodes); None keeps every file.
+
+    Folders that cannot be listed are yielded as themselves, so the job reports them.
+    """
+    keep = None if extensions is None else {e.lower() for e in extensions}
+    for item in map(Path, paths):
+        if not item.is_dir():
+            yield item
+            continue
+        unreadable: list[Path] = []
+        found: list[Path] = []
+        for dirpath, dirnames, filenames in os.walk(item, onerror=lambda e: unreadable.append(Path(e.filename))):
+            dirnames[:] = sorted(d for d in dirnames if not _hidden(d))
+            found.extend(Path(dirpath) / n for n in filenames
+                         if not n.startswith(".") and (keep is None or Path(n).suffix.lower() in keep))
+        yield from sorted(found)
+        yield from unreadable
+
+
+def iter_images(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
+    """:func:`walk_files` with the image extensions: the files ``imgfake`` commands process."""
+    return walk_files(paths, extensions=IMAGE_EXTENSIONS)
+
+
+def map_files(
+    job: Callable[[str], T],
+    paths: Iterable[str | os.PathLike],
+    *,
+    workers: int | None = None,
+    executor: str = "thread",
+    window: int | None = None,
+) -> Iterator[tuple[str, T | FileError]]:
+    """Run ``job(path)`` for every path on a pool and yield ``(path, result or FileError)`` in
+    input order.
+
+    Parameters
+    ----------
+    job : callable
+        Takes the path as a string. With ``executor="process"`` it must be picklable (a
+        module-level function or a ``functools.partial`` of one).
+    paths : iterable of path-like
+    workers : int, optional
+        Default :func:`default_workers`.
+    executor : {"thread", "process", "inline"}
+        Threads (Pillow and the codecs release the GIL), processes (true parallelism for NumPy
+        work; forked where the platform can, so callers need no ``__main__`` guard) or the
+        calling thread.
+    window : int, optional
+        Files in flight at once (default ``4 × workers``): memory stays bounded on any number
+        of files.
+
+    A job's exception, a worker process that died (e.g. killed for memory) or a broken pool
+    fails only that file.
+    """
+    if executor not in ("thread", "process", "inline"):
+        raise ValueError(f"executor must be 'thread', 'process' or 'inline', got {executor!r}")
+    workers = workers or default_workers()
+    window = max(1, window or 4 * workers)
+    names = (str(p) for p in paths)
+    if executor == "inline" or workers == 1 and executor == "thread":
+        for name in names:
+            yield name, _guarded(job, name)
+        return
+    if executor == "process":
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
+    else:
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="imgfake-scan")
+    with pool:
+        queue: list[tuple[str, Future]] = []
+        for name in names:
+            queue.append((name, _submit(pool, job, name)))
+            if len(queue) >= window:
+                first, future = queue.pop(0)
+                yield first, _outcome(future, first)
+        for name, future in queue:
+            yield name, _outcome(future, name)
+
+
+def _guarded(job: Callable[[str], Any], name: str):
+    try:
+        return job(name)
+    except Exception as exc:
+        return FileError(name, error_message(exc))
+
+
+def _submit(pool, job, name: str) -> Future:
+    try:
+        return pool.submit(job, name)
+    except RuntimeError:  # a broken process pool: do this file here instead
+        done: Future = Future()
+        done.set_result(_guarded(job, name))
+        return done
+
+
+def _outcome(future: Future, name: str):
+    try:
+        return future.result()
+    except Exception as exc:  # the job raised, or its worker died
+        return FileError(name, error_message(exc))
