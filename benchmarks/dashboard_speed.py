@@ -63,13 +63,13 @@ def jpeg_file(photo: Image.Image, folder: Path, run: int) -> Path:
 
 def start_voila() -> tuple[subprocess.Popen, str]:
     from imgfake.dashboard.serve import voila_command
+    from imgfake.resources import voila_config_dir
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     cmd = voila_command(host="127.0.0.1", port=port)
-    cmd[0] = str(Path(sys.executable).with_name("voila"))
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=voila_config_dir(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

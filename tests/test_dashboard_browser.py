@@ -40,17 +40,15 @@ def voila_url():
         pytest.skip(f"Debian's chromium is not installed at {CHROMIUM} (`make test` installs it; "
                     "or: sudo apt-get install -y chromium)")
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')")
-    voila = Path(sys.executable).with_name("voila")
-    if not voila.exists():
-        pytest.skip(f"voila is not installed beside {sys.executable}")
+    pytest.importorskip("voila", reason="voila is not installed (pip install -e '.[jupyter]')")
     from imgfake.dashboard.serve import voila_command
+    from imgfake.resources import voila_config_dir
 
     port = _free_port()
     cmd = voila_command(host="127.0.0.1", port=port)
-    cmd[0] = str(voila)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = open(ARTIFACTS / "voila.log", "w")
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, cwd=voila_config_dir(), stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

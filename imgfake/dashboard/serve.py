@@ -4,8 +4,8 @@ and sample images, from a checkout or from an installed wheel alike."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -17,14 +17,13 @@ __all__ = ["voila_command", "main", "add_arguments", "serve"]
 def voila_command(*, host: str, port: int, notebook: Path | None = None) -> list[str]:
     """The voila command line that serves `notebook` (default: the shipped dashboard)."""
     notebook = notebook or dashboard_notebook()
-    voila = shutil.which("voila", path=str(Path(sys.executable).parent)) or shutil.which("voila")
-    if voila is None:
+    if importlib.util.find_spec("voila") is None:
         raise FileNotFoundError(
             "Voilà is not installed in this environment: pip install 'imgfake[jupyter]' "
             "(or voila==0.5.13), then run `imgfake dashboard` again"
         )
     return [
-        voila,
+        sys.executable, "-m", "voila",  # the Voilà of this environment, wherever its scripts are
         str(notebook),
         "--no-browser",
         f"--port={port}",
