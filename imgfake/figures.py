@@ -1,4 +1,4 @@
-"""Plotly figures drawn from the plain data of :mod:`imgfake.evaluation` and :mod:`imgfake.ela`.
+"""Plotly figures drawn from the plain data of :mod:`imgfake.learn.evaluation` and :mod:`imgfake.forensics.ela`.
 
 Every function takes plain data (dicts, lists, arrays) that was computed elsewhere and returns a
 ``plotly.graph_objects.Figure``; nothing here computes a metric, reads a file or shows a figure.
@@ -6,7 +6,7 @@ Call ``fig.show()`` (or put the figure in a widget) yourself.
 
 Examples
 --------
->>> from imgfake.evaluation import roc_curve_data
+>>> from imgfake.learn.evaluation import roc_curve_data
 >>> fig = roc_figure({"ELA-CNN": roc_curve_data([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9])})
 >>> [trace.name for trace in fig.data]
 ['chance', 'ELA-CNN — AUC 0.750']
@@ -73,7 +73,7 @@ def roc_figure(curves: Mapping[str, Mapping], *, title: str = "ROC curve") -> go
     Parameters
     ----------
     curves : mapping of str to dict
-        Model name → :func:`imgfake.evaluation.roc_curve_data` output (``fpr``, ``tpr`` and
+        Model name → :func:`imgfake.learn.evaluation.roc_curve_data` output (``fpr``, ``tpr`` and
         optionally ``thresholds``, ``auc``, ``ci``, ``ci_level``).
     title : str, default "ROC curve"
 
@@ -125,7 +125,7 @@ def pr_figure(curves: Mapping[str, Mapping], *, title: str = "Precision–recall
     Parameters
     ----------
     curves : mapping of str to dict
-        Model name → :func:`imgfake.evaluation.pr_curve_data` output (``precision``,
+        Model name → :func:`imgfake.learn.evaluation.pr_curve_data` output (``precision``,
         ``recall`` and optionally ``average_precision``, ``ci``, ``ci_level``, ``prevalence``).
     title : str
 
@@ -180,7 +180,7 @@ def confusion_figure(
     ----------
     cm : (k, k) nested lists or array of int
         Rows are the true class, columns the predicted one (as
-        :func:`imgfake.evaluation.classification_metrics` returns ``[[tn, fp], [fn, tp]]``).
+        :func:`imgfake.learn.evaluation.classification_metrics` returns ``[[tn, fp], [fn, tp]]``).
     class_names : sequence of str, length k
     title : str
 
@@ -225,7 +225,7 @@ def calibration_figure(cal: Mapping, *, title: str = "Calibration") -> go.Figure
     Parameters
     ----------
     cal : dict
-        :func:`imgfake.evaluation.calibration_data` output (``mean_predicted``,
+        :func:`imgfake.learn.evaluation.calibration_data` output (``mean_predicted``,
         ``observed_fraction``, ``counts``; ``brier`` and ``ece`` are shown when present).
     title : str
 
@@ -294,7 +294,7 @@ def subgroup_figure(
     Parameters
     ----------
     subgroups : mapping of str to dict
-        :func:`imgfake.evaluation.subgroup_metrics` output.
+        :func:`imgfake.learn.evaluation.subgroup_metrics` output.
     metrics : sequence of str, default ("auc", "recall", "accuracy")
         Keys of each subgroup's dict to draw, one bar trace each. A missing (None) value draws
         no bar; its reason shows on hover.
@@ -368,7 +368,7 @@ def ela_figure(
     pixels : ndarray of uint8, shape (H, W, 3)
         The photo.
     ela_img : ndarray of uint8, shape (H, W) or (H, W, 3)
-        A display image from :func:`imgfake.ela.ela_image` (already gained for viewing).
+        A display image from :func:`imgfake.forensics.ela.ela_image` (already gained for viewing).
     title : str, optional
     max_side : int or None, default 1024
         Both images are box-downscaled for display so the longer side is at most this
@@ -423,7 +423,7 @@ def ela_sweep_figure(
     ----------
     stats_by_quality : mapping of int to float, dict or ResidualStats
         Quality → mean error level (a float, a dict with ``"mean"``, or
-        :class:`imgfake.ela.ResidualStats` from :func:`imgfake.ela.ela_stats`).
+        :class:`imgfake.forensics.ela.ResidualStats` from :func:`imgfake.forensics.ela.ela_stats`).
     mark_quality : int, optional
         Draw a vertical line here, e.g. the file's estimated JPEG quality (where the error
         level usually dips).

@@ -118,3 +118,43 @@ def test_noise_analysis_finds_a_smoothed_region():
     # smoothing is suspicious although the level is *lower*: the suspicion view says so
     suspicion = result.suspicion()
     assert suspicion[3:5, 3:5].mean() > suspicion[0, :].mean()
+
+
+def test_a_method_registered_on_the_fly_shows_up_in_the_cli_and_the_dashboard(capsys):
+    """Adding a method is one registration: no edit anywhere else."""
+    from imgfake.cli import main
+    from imgfake.dashboard import Dashboard, DashboardState
+
+    @register("brightness", title="Brightness map", family="camera", heatmap=True, cell=8,
+              description="Mean grey level per 8-pixel block (a test method).")
+    def brightness(image):
+        from imgfake.forensics.blocks import cell_means
+
+        grey = image.pixels.mean(axis=2)
+        return AnalysisResult("brightness", heatmap=cell_means(grey, 8), cell=8, units="grey levels",
+                              score=float(grey.mean() / 255))
+
+    try:
+        assert main(["analyses"]) == 0
+        assert "brightness" in capsys.readouterr().out
+        path = None
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "photo.jpg"
+            path.write_bytes(encode(textured(48, 64), quality=85))
+            assert main(["info", "--json", "--analyses", "brightness,jpeg", str(path)]) == 0
+            record = json.loads(capsys.readouterr().out)
+            assert "brightness" in record["scores"] and record["analyses"]["brightness"]["heatmap"]["cell"] == 8
+
+        state = DashboardState(detector=None, detector_loader=lambda: None, background=False)
+        dash = Dashboard(state=state)
+        assert ("Brightness map", "brightness") in dash._evidence.options
+        state.add_upload("photo.jpg", encode(textured(48, 64), quality=85))
+        state.evidence = "brightness"
+        assert state.view.kind == "brightness" and state.view.ready
+        assert state.view.evidence.shape == state.current.photo.shape
+        assert "Mean grey level" in state.view.caption
+    finally:
+        unregister("brightness")

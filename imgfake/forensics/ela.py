@@ -41,7 +41,10 @@ def _codec(pixels: np.ndarray, quality: int, subsampling: str) -> np.ndarray:
     """One JPEG encode + decode in memory."""
     data = encode_jpeg(pixels, quality=quality, subsampling=subsampling)
     with Image.open(io.BytesIO(data)) as im:
-        return np.asarray(im.convert("RGB"))
+        im = im if im.mode == "RGB" else im.convert("RGB")  # no copy when it is RGB already
+        # tobytes + frombuffer: one copy out of Pillow's layout (np.asarray makes more); the
+        # result is read-only, and callers copy it into their output
+        return np.frombuffer(im.tobytes(), np.uint8).reshape(im.height, im.width, 3)
 
 
 def _strips(height: int, workers: int) -> list[tuple[int, int]]:

@@ -1,4 +1,4 @@
-"""Classical scikit-learn baselines on the features of :mod:`imgfake.features`.
+"""Classical scikit-learn baselines on the features of :mod:`imgfake.learn.features`.
 
 :data:`BASELINES` maps a name to a factory ``factory(*, seed) -> sklearn.pipeline.Pipeline``.
 Models that are sensitive to feature scale get a ``StandardScaler`` first; tree ensembles do not

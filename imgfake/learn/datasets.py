@@ -11,7 +11,7 @@ exactly which data trained it.
 
 Examples
 --------
->>> from imgfake.datasets import build_manifest, split_manifest, check_disjoint
+>>> from imgfake.learn.datasets import build_manifest, split_manifest, check_disjoint
 >>> manifest = build_manifest("../shared/data/faces")          # doctest: +SKIP
 >>> split = split_manifest(manifest, val=0.15, test=0.15, seed=0)  # doctest: +SKIP
 >>> check_disjoint(split)                                         # doctest: +SKIP
@@ -49,7 +49,7 @@ DEFAULT_CLASS_MAP: dict[str, int] = {
 """Folder name (case-insensitive) -> label used when ``class_map`` is not given."""
 
 IGNORED_FOLDERS: tuple[str, ...] = ("masks",)
-"""Top-level folders skipped by default (``imgfake.synth`` writes ground-truth masks there)."""
+"""Top-level folders skipped by default (``imgfake.learn.synth`` writes ground-truth masks there)."""
 
 SPLITS: tuple[str, ...] = ("train", "val", "test")
 
@@ -672,7 +672,7 @@ def build_manifest(
         edited/fake/tampered/forged/manipulated/spliced/altered -> 1).
     group_fn : callable, optional
         ``group_fn(relative_path) -> str or None``: files with the same key never end up in
-        different splits (e.g. :func:`imgfake.synth.source_of` for synthetic sets, where a
+        different splits (e.g. :func:`imgfake.learn.synth.source_of` for synthetic sets, where a
         forgery and its authentic twin share the source photo).
     subgroup_fn : callable or None, optional
         ``subgroup_fn(relative_path) -> str or None``. Defaults to :func:`face_subgroup`

@@ -9,7 +9,7 @@ the training command). The default bundle ships in ``models/default/`` beside th
 
 Examples
 --------
->>> from imgfake.detector import Detector                       # doctest: +SKIP
+>>> from imgfake.learn.detector import Detector                       # doctest: +SKIP
 >>> det = Detector.load()                                        # doctest: +SKIP
 >>> for path, result in det.predict_paths(["a.jpg", "b.jpg"]):   # doctest: +SKIP
 ...     print(path, result if isinstance(result, str) else result.to_dict())
@@ -125,7 +125,7 @@ class Detector:
     """A loaded bundle: preprocessing + Keras model + calibration + threshold.
 
     Use :meth:`load`; the constructor takes an already-built Keras model and the bundle's
-    ``imgfake.json`` contents (as :func:`imgfake.train.train_bundle` does before saving).
+    ``imgfake.json`` contents (as :func:`imgfake.learn.train.train_bundle` does before saving).
     """
 
     def __init__(self, model, config: dict, *, path: Path | None = None) -> None:

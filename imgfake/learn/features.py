@@ -1,4 +1,4 @@
-"""Hand-made ELA features for the classical baselines (:mod:`imgfake.baselines`).
+"""Hand-made ELA features for the classical baselines (:mod:`imgfake.learn.baselines`).
 
 Two feature sets:
 

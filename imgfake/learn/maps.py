@@ -2,13 +2,13 @@
 
 One function, :func:`preprocess`, turns an image into the model's input; training
 (:func:`preprocess_paths`, :func:`dataset_from_paths`) and prediction
-(:class:`imgfake.detector.Detector`) both call it, so they cannot drift apart. The
+(:class:`imgfake.learn.detector.Detector`) both call it, so they cannot drift apart. The
 configuration that produced a model's inputs is stored in its bundle
 (:class:`PreprocessConfig`, ``imgfake.json`` -> ``"preprocessing"``).
 
 What the maps hold, per 8×8 JPEG block of a grid-aligned central crop:
 
-* ``ela{q}`` - mean error level (:func:`imgfake.ela.ela` at quality ``q``, grey levels).
+* ``ela{q}`` - mean error level (:func:`imgfake.forensics.ela.ela` at quality ``q``, grey levels).
 * ``yfrac{i}`` - for the ``i``-th zig-zag DCT frequency of luma, the distance of
   ``coefficient / q_table`` to the nearest integer. Pixels decoded from a JPEG sit near the
   lattice of the last quantisation; how near depends on how many times (and how) the same
@@ -19,7 +19,7 @@ What the maps hold, per 8×8 JPEG block of a grid-aligned central crop:
 
 Research behind this choice: ``benchmarks/research_faces.py`` and ``models/README.md``.
 
-Only this module, :mod:`imgfake.models`, :mod:`imgfake.detector` and :mod:`imgfake.train`
+Only this module, :mod:`imgfake.learn.models`, :mod:`imgfake.learn.detector` and :mod:`imgfake.learn.train`
 import TensorFlow, and this one only inside :func:`dataset_from_paths` /
 :func:`dataset_from_arrays`.
 """

@@ -17,7 +17,7 @@ image has an authentic twin cut from the same photo, and the ``source`` column (
 Examples
 --------
 >>> import numpy as np
->>> from imgfake.synth import copy_move
+>>> from imgfake.learn.synth import copy_move
 >>> rng = np.random.default_rng(0)
 >>> image = rng.integers(0, 256, size=(64, 96, 3), dtype=np.uint8)
 >>> forged, mask = copy_move(image, rng=np.random.default_rng(1))
@@ -484,7 +484,7 @@ jpeg_bytes = encode_jpeg
 def jpeg_roundtrip(pixels: np.ndarray, *, quality: int, subsampling: str = "4:2:0") -> np.ndarray:
     """Compress ``pixels`` as JPEG and decode them again, in memory (uint8 H×W×3).
 
-    The same codec path as ELA's re-save (:func:`imgfake.ela.recompress`).
+    The same codec path as ELA's re-save (:func:`imgfake.forensics.ela.recompress`).
     """
     return recompress(_check_pixels(pixels, "pixels"), quality=quality, subsampling=subsampling)
 
@@ -800,7 +800,7 @@ def make_forgery_set(
     pathlib.Path
         ``out_dir``, holding ``authentic/``, ``edited/<kind>/``, ``masks/`` and
         ``manifest.csv`` (columns :data:`MANIFEST_COLUMNS`; ``source`` is the group key).
-        :func:`imgfake.datasets.build_manifest` reads it with ``group_fn=source_of``.
+        :func:`imgfake.learn.datasets.build_manifest` reads it with ``group_fn=source_of``.
 
     Notes
     -----

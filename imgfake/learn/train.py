@@ -2,17 +2,17 @@
 
 ``train_bundle`` goes from class folders to a finished bundle:
 
-1. a manifest per data folder (:func:`imgfake.datasets.build_manifest`; folders made by
-   :func:`imgfake.synth.make_forgery_set` are grouped by source photo) and a stratified,
+1. a manifest per data folder (:func:`imgfake.learn.datasets.build_manifest`; folders made by
+   :func:`imgfake.learn.synth.make_forgery_set` are grouped by source photo) and a stratified,
    group-aware split per folder (seed given), saved in the bundle as ``split.json``;
-2. the maps of every image (:func:`imgfake.pipeline.preprocess_paths`, cached on disk when
+2. the maps of every image (:func:`imgfake.learn.maps.preprocess_paths`, cached on disk when
    ``cache_dir`` is given);
-3. one two-head network (:func:`imgfake.models.build_ela_cnn`): stage 1 real vs edited on
+3. one two-head network (:func:`imgfake.learn.models.build_ela_cnn`): stage 1 real vs edited on
    every image, stage 2 which kind of edit on the edited ones; the epoch with the best
    validation ROC AUC (mean over the data folders) is kept;
 4. on the validation split only: Platt scaling of the stage-1 logit, the decision threshold
-   (:func:`imgfake.evaluation.choose_threshold`), a temperature for stage 2;
-5. the test split, once: :func:`imgfake.evaluation.evaluate_scores` with bootstrap intervals
+   (:func:`imgfake.learn.evaluation.choose_threshold`), a temperature for stage 2;
+5. the test split, once: :func:`imgfake.learn.evaluation.evaluate_scores` with bootstrap intervals
    and per-subgroup metrics, per data folder and overall; stage-2 metrics;
 6. ``model.keras`` + ``imgfake.json`` + ``split.json`` in ``out_dir``.
 """
@@ -32,8 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-import imgfake
-
+from .._version import __version__
 from . import evaluation
 from .datasets import Entry, Manifest, Split, build_manifest, check_disjoint, split_manifest
 from .detector import BUNDLE_FORMAT, CONFIG_FILE, MODEL_FILE, SPLIT_FILE, Detector, read_bundle_config
@@ -321,7 +320,7 @@ def train_bundle(
     ----------
     data_dirs : path or sequence of paths
         Folders with ``real/`` (or authentic/...) and ``edited/`` (or fake/...) sub-folders,
-        e.g. ``../shared/data/faces`` and a set made by :func:`imgfake.synth.make_forgery_set`.
+        e.g. ``../shared/data/faces`` and a set made by :func:`imgfake.learn.synth.make_forgery_set`.
         Each is split on its own (stratified, group-aware, `seed`); the splits are combined.
     out_dir : path
         The bundle folder (created; existing bundle files are replaced).
@@ -409,10 +408,10 @@ def train_bundle(
         stage2["temperature"] = fit_temperature(raw["kind"][edited], k_val)
         stage2["calibration"] = "temperature scaling fitted on the validation split's edited images"
     bundle = {
-        "imgfake_version": imgfake.__version__,
+        "imgfake_version": __version__,
         "format": BUNDLE_FORMAT,
         "preprocessing": config.to_dict(),
-        "model": {"builder": "imgfake.models.build_ela_cnn", "width": s.width, "dropout": s.dropout,
+        "model": {"builder": "imgfake.learn.models.build_ela_cnn", "width": s.width, "dropout": s.dropout,
                   "params": int(model.count_params()), "heatmap_layer": "edited_map"},
         "stage1": {"classes": ["real", "edited"], "threshold": 0.5, "calibration": calibration},
         "stage2": stage2,
@@ -504,7 +503,7 @@ def evaluate_bundle(
     data_dir : path
         A folder of class sub-folders.
     model_dir : path, optional
-        The bundle (default: the shipped model, see :func:`imgfake.detector.default_model_dir`).
+        The bundle (default: the shipped model, see :func:`imgfake.learn.detector.default_model_dir`).
     split : {"auto", "test", "all"}
         ``"auto"``: if the bundle was trained on this very data (same fingerprint), score only
         its test split (scoring its training images would flatter it); otherwise all images.
@@ -515,7 +514,7 @@ def evaluate_bundle(
     -------
     dict
         ``evaluated_on`` ("test split of the bundle" or "all images"), ``n_images``, the
-        stage-1 report of :func:`imgfake.evaluation.evaluate_scores` (threshold = the bundle's),
+        stage-1 report of :func:`imgfake.learn.evaluation.evaluate_scores` (threshold = the bundle's),
         per-subgroup metrics, ``stage2`` (when the folder has kinds the model knows), and
         ``unreadable`` (files skipped).
     """
