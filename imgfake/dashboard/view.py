@@ -578,10 +578,10 @@ def _findings_html(item: ImageItem) -> str:
     img = item.image
     facts = [("Format", f"{img.format} ({img.mode}), {img.width}×{img.height}, {_size(item.n_bytes)}")]
     jpeg = item.analyses.get("jpeg")
-    if jpeg is not None and jpeg.score is not None:
+    if jpeg is not None and jpeg.details.get("quality") is not None:
         d = jpeg.details
         tables = "standard tables" if d.get("exact") else "non-standard tables (camera or editor)"
-        facts.append(("JPEG quality", f"≈ {jpeg.score:.0f} ({tables}; {d.get('subsampling', '?')} chroma)"))
+        facts.append(("JPEG quality", f"≈ {d['quality']:.0f} ({tables}; {d.get('subsampling', '?')} chroma)"))
     meta = item.analyses.get("metadata")
     if meta is not None and meta.details:
         m = meta.details
