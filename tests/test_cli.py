@@ -77,3 +77,74 @@ def test_no_command_prints_usage_to_stderr(capsys):
     assert main([]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.startswith("usage: imgfake") and "imgfake --help" in err
+
+
+def test_info_walks_folders_like_predict(tmp_path, files, capsys):
+    assert main(["info", str(tmp_path)]) == 1  # bad.jpg is in the folder
+    out, err = capsys.readouterr()
+    assert "good.jpg: JPEG" in out and "flat.png: PNG" in out and "bad.jpg" in err
+
+
+def test_every_option_has_help_text():
+    from imgfake.cli import _parser
+
+    parser = _parser()
+    commands = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    for name, sub in commands.choices.items():
+        for action in sub._actions:
+            if action.dest != "help":
+                assert action.help, f"imgfake {name}: {action.option_strings or action.dest} has no help"
+
+
+def test_json_numbers_are_rounded(files, capsys):
+    good, _, _ = files
+    assert main(["ela", "--json", str(good)]) == 0
+    text = capsys.readouterr().out
+    assert max(len(n.split(".")[1]) for n in __import__("re").findall(r"\d+\.\d+", text)) <= 4
+
+
+def test_an_unreadable_file_and_an_odd_name_never_stop_the_others(tmp_path, files, capsys):
+    import os
+
+    good, _, _ = files
+    locked = tmp_path / "locked.jpg"
+    locked.write_bytes(good.read_bytes())
+    locked.chmod(0)
+    odd = tmp_path / os.fsdecode(b"caf\xe9 \xff.jpg")  # not UTF-8
+    odd.write_bytes(good.read_bytes())
+    try:
+        status = main(["info", str(locked), str(odd), str(good)])
+        out, err = capsys.readouterr()
+        if os.access(locked, os.R_OK):  # root reads anything: then the file is simply good
+            assert status == 0
+        else:
+            assert status == 1 and "locked.jpg" in err and "cannot be read" in err
+            assert "PermissionError" not in err
+        assert "good.jpg: JPEG" in out and out.count(": JPEG") >= 2
+    finally:
+        locked.chmod(0o644)
+
+
+def test_predict_into_head_ends_quietly(tmp_path):
+    """`imgfake predict … | head -1`: no BrokenPipeError, no TensorFlow start-up lines."""
+    import subprocess
+    from pathlib import Path
+
+    from imgfake.resources import samples_dir
+
+    exe = Path(sys.executable).with_name("imgfake")
+    pipeline = f"'{exe}' predict '{samples_dir()}' | head -1"
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", pipeline], capture_output=True, text=True, timeout=300)
+    assert done.stdout.count("\n") == 1 and "p_edited" in done.stdout
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+    assert "tensorflow" not in done.stderr.lower(), done.stderr
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch, capsys):
+    from imgfake import cli
+
+    assert cli._Progress(100).bar is None, "stderr is not a terminal under pytest"
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    bar = cli._Progress(100)
+    assert bar.bar is not None and cli._Progress(2).bar is None
+    bar.close()
