@@ -278,26 +278,34 @@ def ela_stats(residual: np.ndarray, *, mask: np.ndarray | None = None) -> Residu
     Parameters
     ----------
     residual : ndarray, shape (H, W) or (H, W, 3)
-        Colour residuals are averaged over channels first.
+        Colour residuals are averaged over channels first. A uint8 residual (what :func:`ela`
+        returns) is summarised exactly from its histogram: no float copy of the image is made.
     mask : ndarray of bool, shape (H, W), optional
 
     Returns
     -------
     ResidualStats
+        Percentiles are numpy's default (linear interpolation between order statistics).
     """
-    residual = np.asarray(residual, dtype=np.float32)
-    if residual.ndim == 3:
-        residual = residual.mean(axis=2)
-    if residual.ndim != 2 or residual.size == 0:
+    residual = np.asarray(residual)
+    if residual.ndim not in (2, 3) or residual.size == 0 or residual.ndim == 3 and residual.shape[2] == 0:
         raise ValueError(f"residual must be a non-empty (H, W[, 3]) array, got shape {residual.shape}")
-    values = residual.ravel()
     if mask is not None:
         mask = np.asarray(mask, dtype=bool)
-        if mask.shape != residual.shape:
-            raise ValueError(f"mask shape {mask.shape} does not match residual {residual.shape}")
-        values = residual[mask]
-        if values.size == 0:
+        if mask.shape != residual.shape[:2]:
+            raise ValueError(f"mask shape {mask.shape} does not match residual {residual.shape[:2]}")
+        if not mask.any():
             raise ValueError("mask selects no pixels")
+    if residual.dtype == np.uint8:
+        channels = 1 if residual.ndim == 2 else residual.shape[2]
+        sums = residual if channels == 1 else _channel_sum(residual)
+        values = sums if mask is None else sums[mask]
+        counts = np.bincount(values.ravel(), minlength=1)
+        return _histogram_stats(counts, 1.0 / channels)
+    residual = residual.astype(np.float32, copy=False)
+    if residual.ndim == 3:
+        residual = residual.mean(axis=2)
+    values = residual.ravel() if mask is None else residual[mask]
     p50, p95, p99 = np.percentile(values, [50, 95, 99])
     return ResidualStats(
         mean=float(values.mean()),
@@ -308,6 +316,38 @@ def ela_stats(residual: np.ndarray, *, mask: np.ndarray | None = None) -> Residu
         max=float(values.max()),
         n_pixels=int(values.size),
     )
+
+
+def _channel_sum(residual: np.ndarray) -> np.ndarray:
+    """Sum over the channels of a uint8 (H, W, C) array, in uint16 (C ≤ 257 cannot overflow)."""
+    out = residual[..., 0].astype(np.uint16)
+    for c in range(1, residual.shape[2]):
+        out += residual[..., c]
+    return out
+
+
+def _histogram_stats(counts: np.ndarray, scale: float) -> ResidualStats:
+    """ResidualStats of values ``k * scale`` occurring ``counts[k]`` times (exact)."""
+    n = int(counts.sum())
+    levels = np.arange(len(counts), dtype=np.float64) * scale
+    cumulative = np.cumsum(counts)
+
+    def order_statistic(k: int) -> float:  # the k-th smallest value (0-based)
+        return float(levels[np.searchsorted(cumulative, k, side="right")])
+
+    def percentile(p: float) -> float:
+        position = p / 100 * (n - 1)
+        low = int(np.floor(position))
+        below = order_statistic(low)
+        if low + 1 >= n:
+            return below
+        return below + (position - low) * (order_statistic(low + 1) - below)
+
+    mean = float((counts * levels).sum() / n)
+    std = float(np.sqrt((counts * (levels - mean) ** 2).sum() / n))
+    top = float(levels[np.flatnonzero(counts)[-1]])
+    return ResidualStats(mean=mean, std=std, median=percentile(50), p95=percentile(95),
+                         p99=percentile(99), max=top, n_pixels=n)
 
 
 @register(
@@ -325,10 +365,9 @@ def ela_analysis(image, *, quality: int = 90, cell: int = 1) -> AnalysisResult:
     (grey levels), re-saved with the file's own chroma subsampling."""
     subsampling = image.resave_subsampling
     residual = ela(image.pixels, quality=quality, subsampling=subsampling)
-    grey_sum = residual.sum(axis=2, dtype=np.uint16)  # three channels: at most 765
-    grey = grey_sum * np.float32(1 / 3)
-    heatmap = grey if cell == 1 else cell_means(grey_sum, cell) / np.float32(3)
-    stats = ela_stats(grey)
+    grey_sum = _channel_sum(residual)  # three channels: at most 765, exact in uint16
+    heatmap = grey_sum * np.float32(1 / 3) if cell == 1 else cell_means(grey_sum, cell) / np.float32(3)
+    stats = _histogram_stats(np.bincount(grey_sum.ravel(), minlength=1), 1 / 3)
     return AnalysisResult(
         name="ela", heatmap=heatmap, cell=cell, direction="high", units="grey levels",
         details={"quality": quality, "subsampling": subsampling, **stats.to_dict()},
