@@ -178,7 +178,25 @@ def _record_html(record: Mapping, visual: Mapping, figures, *, quality, gain, zo
         parts.append(f"<p class='meta'>The error-level image could not be drawn: "
                      f"{html.escape(str(visual['evidence_error']))}</p>")
     parts.append(_findings_table(record.get("findings") or []))
+    parts.append(_methods_table(record.get("analyses") or {}))
     return parts, plotly_included
+
+
+def _methods_table(analyses: Mapping[str, Mapping]) -> str:
+    """What each registered method that ran said, in one line each (from the plain records)."""
+    if not analyses:
+        return ""
+    rows = []
+    for name, result in analyses.items():
+        score = result.get("score")
+        heat = result.get("heatmap")
+        drawn = (f"map on {heat['cell']}-px cells, {heat['direction']} is suspicious, "
+                 f"{heat['analysed_fraction']:.0%} analysed") if heat else "findings only"
+        n = len(result.get("findings") or [])
+        rows.append(f"<tr><td>{html.escape(str(name))}</td><td>{'–' if score is None else f'{score:.3g}'}</td>"
+                    f"<td>{html.escape(drawn)}</td><td>{n}</td></tr>")
+    return ("<table><tr><th>Method</th><th>Score (higher = more suspicious)</th><th>Evidence</th>"
+            f"<th>Findings</th></tr>{''.join(rows)}</table>")
 
 
 def _truth_text(truth: dict) -> str:

@@ -7,14 +7,12 @@ from __future__ import annotations
 import base64
 import json
 import os
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from _servers import free_port, stop, wait_until_answers
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -25,12 +23,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOOPBACK = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -44,29 +36,18 @@ def voila_url():
     from imgfake.dashboard.serve import voila_command
     from imgfake.resources import voila_config_dir
 
-    port = _free_port()
+    port = free_port()
     cmd = voila_command(host="127.0.0.1", port=port)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = open(ARTIFACTS / "voila.log", "w")
     proc = subprocess.Popen(cmd, cwd=voila_config_dir(), stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/voila/static/voila.js", timeout=2).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"voila did not start; see {ARTIFACTS / 'voila.log'}")
-                time.sleep(0.3)
+        if wait_until_answers(f"{url}/voila/static/voila.js", proc) is None:
+            pytest.fail(f"voila did not start; see {ARTIFACTS / 'voila.log'}")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
 
 

@@ -10,17 +10,15 @@ no file of the checkout is on its path.
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import sysconfig
-import time
-import urllib.request
 import venv
 import zipfile
 from pathlib import Path
 
 import pytest
+from _servers import free_port, stop, wait_until_answers
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -90,30 +88,17 @@ def test_installed_imgfake_runs_from_outside_the_checkout(installed):
 
 
 def test_installed_dashboard_answers(installed):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     log = open(installed["cwd"] / "voila.log", "w")
     proc = subprocess.Popen([str(installed["bin"] / "imgfake"), "dashboard", "--port", str(port)],
                             cwd=installed["cwd"], env=installed["env"], stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as page:
-                    body = page.read().decode("utf-8", "replace")
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.close()
-                    pytest.fail("the installed dashboard never answered:\n"
-                                + (installed["cwd"] / "voila.log").read_text()[-3000:])
-                time.sleep(0.5)
-        assert "imgfake" in body and "voila" in body.lower()
+        body = wait_until_answers(f"http://127.0.0.1:{port}/", proc, timeout=90)
+        log.flush()
+        assert body is not None, ("the installed dashboard never answered:\n"
+                                  + (installed["cwd"] / "voila.log").read_text()[-3000:])
+        text = body.decode("utf-8", "replace")
+        assert "imgfake" in text and "voila" in text.lower()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
