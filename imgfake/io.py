@@ -13,6 +13,7 @@ import hashlib
 import io
 import os
 import re
+import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,6 +120,9 @@ class LoadedImage:
         Other facts of interest (``icc_profile`` presence, ``dpi``, ``comment``).
     notes : tuple of str
         What loading did to the image, in plain words (conversions, first frame taken, ...).
+    undecoded : ndarray of bool, shape (H, W), or None
+        For a truncated JPEG, the pixels the file did not hold (drawn mid-grey, never analysed:
+        every analysis' map is NaN there); None when the whole image decoded.
     """
 
     pixels: np.ndarray
@@ -134,6 +138,7 @@ class LoadedImage:
     xmp: bytes | None = None
     info: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    undecoded: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def height(self) -> int:
@@ -229,33 +234,62 @@ def load_image(
     with warnings.catch_warnings():
         # Pillow's own bomb check warns at half its limit; ours is explicit, so keep quiet.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        pil = _open(data, label=label, extension=extension)
-        notes: list[str] = []
-        fmt = "JPEG" if pil.format == "MPO" else pil.format
-        _check_extension(extension, fmt, notes)
-        _check_size(pil, label=label, max_pixels=max_pixels)
-
-        n_frames = int(getattr(pil, "n_frames", 1) or 1)
-        if n_frames > 1:
-            notes.append(f"The file holds {n_frames} frames; the first one was analysed.")
-            pil.seek(0)
-        jpeg = _jpeg_info(pil) if fmt == "JPEG" else None
-        exif = _exif_bytes(pil)
-        xmp = _xmp_bytes(pil)
-        info = _info(pil)
-        mode = pil.mode
         try:
-            pil.load()
-        except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError, ...
+            return _decode(data, name=name, label=label, extension=extension, max_pixels=max_pixels)
+        except ImageLoadError:
+            raise
+        except MemoryError:
+            raise ImageLoadError(
+                f"{label} ({len(data):,} bytes) is too large to decode in the memory available: "
+                "downscale it, or lower max_pixels (IMGFAKE_MAX_PIXELS) to refuse such files early."
+            ) from None
+        except Exception as exc:  # Pillow's plug-ins raise many types on crafted files
+            raise ImageLoadError(
+                f"{label} could not be read ({len(data):,} bytes): {str(exc).strip() or 'malformed data'}. "
+                "The file is probably corrupt or uses a variant imgfake cannot read; re-export it "
+                "as PNG or JPEG."
+            ) from exc
+
+
+def _decode(data: bytes, *, name: str | None, label: str, extension: str, max_pixels: int) -> LoadedImage:
+    pil = _open(data, label=label, extension=extension, max_pixels=max_pixels)
+    notes: list[str] = []
+    fmt = "JPEG" if pil.format == "MPO" else pil.format
+    _check_extension(extension, fmt, notes)
+    _check_size(pil, label=label, max_pixels=max_pixels)
+
+    n_frames = int(getattr(pil, "n_frames", 1) or 1)
+    if n_frames > 1:
+        notes.append(f"The file holds {n_frames} frames; the first one was analysed.")
+        pil.seek(0)
+    jpeg = _jpeg_info(pil) if fmt == "JPEG" else None
+    exif = _exif_bytes(pil)
+    xmp = _xmp_bytes(pil)
+    info = _info(pil)
+    mode = pil.mode
+    undecoded = None
+    try:
+        pil.load()
+    except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError, ...
+        if fmt == "JPEG" and "truncated" in str(exc):
+            pil, undecoded = _load_truncated_jpeg(data, label=label, max_pixels=max_pixels)
+            missing = int(undecoded.any(axis=1).sum())
+            notes.append(f"The file ends early: the last {missing} of {pil.height} rows "
+                         f"({missing / pil.height:.0%}) could not be decoded and are not analysed.")
+        else:
             raise ImageLoadError(
                 f"{label} could not be decoded ({fmt}, {len(data):,} bytes): {exc}. The file is "
                 "probably truncated or corrupt; re-export or re-download it."
             ) from exc
-        orientation = _orientation(pil)
-        if orientation not in (1, 0):
-            pil = ImageOps.exif_transpose(pil)
-            notes.append(f"EXIF orientation {orientation} applied (the image was rotated/flipped).")
-        pixels = _to_rgb8(pil, mode, notes)
+    orientation = _orientation(pil)
+    if orientation not in (1, 0):
+        pil = ImageOps.exif_transpose(pil)
+        notes.append(f"EXIF orientation {orientation} applied (the image was rotated/flipped).")
+        if undecoded is not None:
+            undecoded = np.asarray(ImageOps.exif_transpose(_with_orientation(undecoded, orientation)))
+    pixels = _to_rgb8(pil, mode, notes)
+    if undecoded is not None:
+        undecoded.setflags(write=False)
 
     return LoadedImage(
         pixels=pixels,
@@ -271,10 +305,45 @@ def load_image(
         xmp=xmp,
         info=info,
         notes=tuple(notes),
+        undecoded=undecoded,
     )
 
 
-# --- reading -----------------------------------------------------------------------------------
+def _load_truncated_jpeg(data: bytes, *, label: str, max_pixels: int) -> tuple[Image.Image, np.ndarray]:
+    """Decode what a truncated JPEG holds: with an end-of-image marker appended, libjpeg stops
+    where the data stops and fills the rest with mid-grey. Returns the image and the mask of
+    pixels that were not decoded (the trailing grey rows, and the partly decoded MCU row)."""
+    pil = _open(data + b"\xff\xd9", label=label, extension=".jpg", max_pixels=max_pixels)
+    pil.load()
+    rgb = np.asarray(pil.convert("RGB"))
+    grey = np.all(rgb == 128, axis=2)
+    full = grey.all(axis=1)
+    h = len(full)
+    first = h
+    while first > 0 and full[first - 1]:
+        first -= 1
+    undecoded = np.zeros(grey.shape, bool)
+    undecoded[first:] = True
+    # the MCU row the data stopped in is decoded only in part: its grey right end is not data
+    top = max(0, (first - 1) // 16 * 16)
+    band = grey[top:first]
+    if band.size and band[:, -8:].all():
+        cols = band.all(axis=0)
+        start = len(cols)
+        while start > 0 and cols[start - 1]:
+            start -= 1
+        undecoded[top:first, start // 8 * 8:] = True
+    if not undecoded.any():  # nothing visibly missing: the data ran out inside the last MCUs
+        undecoded[max(0, h - 16):] = True
+    return pil, undecoded
+
+
+def _with_orientation(mask: np.ndarray, orientation: int) -> Image.Image:
+    im = Image.fromarray(mask.astype(np.uint8))
+    exif = im.getexif()
+    exif[0x0112] = orientation
+    im.info["exif"] = exif.tobytes()
+    return im
 
 
 def _read_source(source, *, name: str | None, max_bytes: int) -> tuple[bytes, str | None, str]:
@@ -321,8 +390,9 @@ def _check_bytes(n: int, name: str | None, max_bytes: int) -> None:
         )
 
 
-def _open(data: bytes, *, label: str, extension: str) -> Image.Image:
+def _open(data: bytes, *, label: str, extension: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
     buf = io.BytesIO(data)
+    _allow_pillow(max_pixels)
     try:
         pil = Image.open(buf)
     except UnidentifiedImageError:
@@ -331,7 +401,7 @@ def _open(data: bytes, *, label: str, extension: str) -> Image.Image:
         # Pillow refuses far larger images itself, from the header; report it in our terms.
         found = re.search(r"\((\d+) pixels\)", str(exc))
         size = f"{int(found.group(1)) / 1e6:.1f} megapixels" if found else "too many pixels"
-        raise ImageLoadError(_too_large_message(label, size, DEFAULT_MAX_PIXELS)) from None
+        raise ImageLoadError(_too_large_message(label, size, max_pixels)) from None
     except Exception as exc:
         raise ImageLoadError(
             f"{label} could not be read ({len(data):,} bytes): {exc}. The file is probably corrupt."
@@ -342,6 +412,19 @@ def _open(data: bytes, *, label: str, extension: str) -> Image.Image:
             f"or JPEG first (supported: {', '.join(f for f in SUPPORTED_FORMATS if f != 'MPO')})."
         )
     return pil
+
+
+_PILLOW_LIMIT_LOCK = threading.Lock()
+
+
+def _allow_pillow(max_pixels: int) -> None:
+    """Pillow refuses images over twice ``Image.MAX_IMAGE_PIXELS`` before we can judge them; let
+    our own (explicit, header-based) limit decide: raise Pillow's to it when a caller asks for
+    more, never lower it."""
+    with _PILLOW_LIMIT_LOCK:
+        current = Image.MAX_IMAGE_PIXELS
+        if current is not None and max_pixels > current:
+            Image.MAX_IMAGE_PIXELS = int(max_pixels)
 
 
 def _not_an_image_message(data: bytes, label: str, extension: str) -> str:

@@ -47,9 +47,14 @@ def _codec(pixels: np.ndarray, quality: int, subsampling: str) -> np.ndarray:
         return np.frombuffer(im.tobytes(), np.uint8).reshape(im.height, im.width, 3)
 
 
+#: Longest side a JPEG may have (65,535) less two MCUs of context, on the MCU grid.
+_MAX_TILE = (65_535 - 2 * 16) // 16 * 16
+
+
 def _strips(height: int, workers: int) -> list[tuple[int, int]]:
-    """Row ranges [start, stop) aligned to the MCU; at most `workers` of them."""
-    n = max(1, min(workers, height // _MIN_ROWS_PER_STRIP))
+    """Row ranges [start, stop) aligned to the MCU; about `workers` of them, each short enough
+    (with its context) for JPEG's 65,535-pixel limit."""
+    n = max(1, min(workers, height // _MIN_ROWS_PER_STRIP), -(-height // _MAX_TILE))
     starts = sorted({(height * i // n) // _MCU * _MCU for i in range(n)})
     return list(zip(starts, starts[1:] + [height]))
 
@@ -59,21 +64,29 @@ def _default_workers() -> int:
 
 
 def _map_strips(pixels: np.ndarray, quality: int, subsampling: str, workers: int | None, job):
-    """Re-encode `pixels` strip by strip and call ``job(start, stop, decoded_rows)`` per strip."""
-    height = pixels.shape[0]
+    """Re-encode `pixels` tile by tile and call ``job((rows, cols), decoded_tile)`` per tile.
+
+    Tiles are row strips (in parallel threads), cut into columns too when the image is wider
+    than JPEG allows; each is encoded with one MCU of context on every side, so the pixels are
+    exactly those of a whole-image re-encode (where one is possible).
+    """
+    height, width = pixels.shape[:2]
     strips = _strips(height, workers or _default_workers())
+    columns = _strips(width, 1) if width > _MAX_TILE else [(0, width)]
+    tiles = [(r, c) for r in strips for c in columns]
 
-    def run(bounds: tuple[int, int]) -> None:
-        start, stop = bounds
+    def run(tile) -> None:
+        (start, stop), (left, right) = tile
         lo, hi = max(0, start - _MCU), min(height, stop + _MCU)
-        decoded = _codec(np.ascontiguousarray(pixels[lo:hi]), quality, subsampling)
-        job(start, stop, decoded[start - lo : stop - lo])
+        cl, cr = max(0, left - _MCU), min(width, right + _MCU)
+        decoded = _codec(np.ascontiguousarray(pixels[lo:hi, cl:cr]), quality, subsampling)
+        job((slice(start, stop), slice(left, right)), decoded[start - lo:stop - lo, left - cl:right - cl])
 
-    if len(strips) == 1:
-        run(strips[0])
-    else:  # Pillow releases the GIL while encoding and decoding
-        with ThreadPoolExecutor(len(strips)) as pool:
-            list(pool.map(run, strips))
+    if len(tiles) == 1:
+        run(tiles[0])
+    else:  # Pillow releases the GIL while decoding
+        with ThreadPoolExecutor(min(len(tiles), max(len(strips), 1))) as pool:
+            list(pool.map(run, tiles))
 
 
 def recompress(
@@ -106,8 +119,8 @@ def recompress(
     check_subsampling(subsampling)
     out = np.empty_like(pixels)
 
-    def keep(start: int, stop: int, decoded: np.ndarray) -> None:
-        out[start:stop] = decoded
+    def keep(where: tuple[slice, slice], decoded: np.ndarray) -> None:
+        out[where] = decoded
 
     _map_strips(pixels, quality, subsampling, workers, keep)
     return out
@@ -155,10 +168,10 @@ def ela(
     check_subsampling(subsampling)
     out = np.empty(pixels.shape, np.uint8)
 
-    def diff(start: int, stop: int, decoded: np.ndarray) -> None:
+    def diff(where: tuple[slice, slice], decoded: np.ndarray) -> None:
         # |a - b| in uint8 without overflow: no float arithmetic at all
-        np.subtract(np.maximum(pixels[start:stop], decoded), np.minimum(pixels[start:stop], decoded),
-                    out=out[start:stop])
+        original = pixels[where]
+        np.subtract(np.maximum(original, decoded), np.minimum(original, decoded), out=out[where])
 
     _map_strips(pixels, quality, subsampling, workers, diff)
     return out

@@ -265,7 +265,10 @@ def table_signature(quantization: Mapping[int, Sequence[int]] | None) -> str | N
         return None
     tables = {int(k): tuple(int(v) for v in t) for k, t in quantization.items()}
     digest = hashlib.sha256(repr(sorted(tables.items())).encode()).hexdigest()[:6]
-    estimate = estimate_jpeg_quality(tables)
+    try:
+        estimate = estimate_jpeg_quality(tables)
+    except ValueError:  # tables no encoder writes (a 0, a wrong length): a signature all the same
+        return f"invalid~{digest}"
     return f"q{estimate.quality}{'=' if estimate.exact else '~'}{digest}"
 
 
@@ -287,7 +290,14 @@ def jpeg_analysis(image) -> AnalysisResult:
             "ELA shows how the image would change on its first JPEG save.",
         )
         return AnalysisResult(name="jpeg", findings=(finding,), details={"format": image.format})
-    estimate = estimate_jpeg_quality(image.jpeg.quantization)
+    try:
+        estimate = estimate_jpeg_quality(image.jpeg.quantization)
+    except ValueError as exc:  # e.g. a 0 in a table: libjpeg decodes it, no encoder writes it
+        finding = Finding("jpeg-invalid-tables", "warning",
+                          f"The JPEG's quantisation tables are not valid ({exc}): no encoder writes "
+                          "such tables, so the file was crafted or damaged after it was saved.")
+        return AnalysisResult(name="jpeg", findings=(finding,),
+                              details={"subsampling": image.jpeg.subsampling, "valid_tables": False})
     return AnalysisResult(
         name="jpeg",
         findings=tuple(jpeg_findings(estimate)),

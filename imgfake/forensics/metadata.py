@@ -533,6 +533,10 @@ def _thumbnail_finding(meta: Metadata, image: LoadedImage | None) -> Finding | N
     pixels = getattr(image, "pixels", None)
     if meta.thumbnail is None or pixels is None:
         return None
+    if min(np.asarray(pixels).shape[:2]) < 8 or min(np.asarray(meta.thumbnail).shape[:2]) < 8:
+        return Finding("thumbnail-not-compared", "info",
+                       "The file carries a small preview, but the picture or the preview is under "
+                       "8 pixels on a side, too small to compare them.")
     comparison = compare_thumbnail(np.asarray(pixels), thumbnail=meta.thumbnail)
     if comparison.aspect_difference > ASPECT_TOLERANCE:
         return Finding("thumbnail-differs", "warning",

@@ -33,6 +33,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from ..io import LoadedImage
 from ..results import DIRECTIONS, FAMILIES, AnalysisResult, Finding
 
@@ -272,9 +274,22 @@ def run_analysis(name: str, image: LoadedImage, *, cache: bool = True, **params)
         raise TypeError(f"analysis {name!r} returned {type(result).__name__}, not an AnalysisResult")
     if result.image_size is None or result.name != name:
         result = replace(result, name=name, image_size=(image.height, image.width))
+    if image.undecoded is not None and result.heatmap is not None:
+        result = _without_undecoded(result, image.undecoded)
     if key is not None:
         _remember(key, result)
     return result
+
+
+def _without_undecoded(result: AnalysisResult, undecoded) -> AnalysisResult:
+    """Cells holding pixels a truncated file did not contain are not analysed: NaN."""
+    from .blocks import cell_means
+
+    covered = cell_means(undecoded.view(np.uint8), result.cell) > 0
+    heat = np.array(result.heatmap, np.float32)
+    heat[covered] = np.nan
+    mask = None if result.mask is None else np.where(covered, False, result.mask)
+    return replace(result, heatmap=heat, mask=mask)
 
 
 def run_safely(name: str, image: LoadedImage, **params) -> AnalysisResult:

@@ -1,0 +1,156 @@
+"""Regression tests for the defects a fuzzing and attack campaign found (issue 9), each with a
+file the test makes, plus the rule that one bad file never stops the others."""
+
+import io
+import json
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image, PngImagePlugin
+
+from imgfake.forensics.registry import available, run_analysis, run_safely
+from imgfake.io import ImageLoadError, load_image
+from imagefactory import encode, textured
+
+
+def _png_with_text(key: str, value: str, *, mode: str = "RGB") -> bytes:
+    info = PngImagePlugin.PngInfo()
+    info.add_text(key, value)
+    pixels = textured(24, 24)
+    image = Image.fromarray(pixels).convert(mode) if mode != "RGB" else Image.fromarray(pixels)
+    return encode(image, "PNG", pnginfo=info)
+
+
+def _multi_frame(fmt: str) -> bytes:
+    frames = [Image.fromarray(textured(40, 40, seed=i)) for i in range(3)]
+    if fmt == "GIF":
+        frames = [f.convert("P") for f in frames]
+    buf = io.BytesIO()
+    frames[0].save(buf, fmt, save_all=True, append_images=frames[1:])
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["TIFF", "GIF"])
+@pytest.mark.parametrize("cut", [0.3, 0.55, 0.8, 0.95])
+def test_truncated_multi_frame_files_give_a_load_error(fmt, cut):
+    data = _multi_frame(fmt)
+    broken = data[: int(len(data) * cut)]
+    try:
+        image = load_image(broken, name=f"broken.{fmt.lower()}")
+    except ImageLoadError as exc:
+        assert "broken." in str(exc)
+    else:
+        assert image.pixels.dtype == np.uint8
+
+
+def test_corrupted_multi_frame_tiff_gives_a_load_error():
+    data = bytearray(_multi_frame("TIFF"))
+    rng = np.random.default_rng(0)
+    for trial in range(40):  # flip bytes in the directory area at the end, where the frame walk reads
+        copy = bytearray(data)
+        for i in rng.integers(len(copy) - 400, len(copy), 6):
+            copy[i] ^= 0xFF
+        try:
+            load_image(bytes(copy), name="frames.tif")
+        except ImageLoadError as exc:
+            assert "frames.tif" in str(exc)
+
+
+@pytest.mark.parametrize("key,value,mode", [("dpi", "abc", "RGB"), ("transparency", "x", "P"),
+                                            ("gamma", "not-a-number", "RGB")])
+def test_png_text_chunks_with_odd_values_load_or_fail_cleanly(key, value, mode):
+    data = _png_with_text(key, value, mode=mode)
+    try:
+        image = load_image(data, name="text.png")
+    except ImageLoadError as exc:
+        assert "text.png" in str(exc)
+    else:
+        assert image.pixels.shape == (24, 24, 3)
+
+
+def _with_bad_trns(data: bytes) -> bytes:
+    """A palette PNG whose tRNS chunk is longer than the palette (a broken chunk)."""
+    body = b"\x00" * 600
+    chunk = struct.pack(">I", len(body)) + b"tRNS" + body
+    chunk += struct.pack(">I", zlib.crc32(b"tRNS" + body) & 0xFFFFFFFF)
+    at = data.index(b"IDAT") - 4
+    return data[:at] + chunk + data[at:]
+
+
+def test_palette_png_with_a_broken_trns_chunk():
+    data = _with_bad_trns(encode(Image.fromarray(textured(24, 24)).convert("P"), "PNG"))
+    try:
+        load_image(data, name="trns.png")
+    except ImageLoadError as exc:
+        assert "trns.png" in str(exc)
+
+
+def _jpeg_with_zero_in_table() -> bytes:
+    data = bytearray(encode(textured(64, 64), quality=90))
+    at = data.index(b"\xff\xdb")  # the first DQT segment: FF DB, length (2), Pq/Tq, 64 values
+    data[at + 5 + 10] = 0  # one coefficient's quantiser becomes 0 (libjpeg still decodes it)
+    return bytes(data)
+
+
+def test_a_zero_in_a_quantisation_table_is_a_finding_not_a_crash():
+    image = load_image(_jpeg_with_zero_in_table(), name="zero.jpg")
+    result = run_analysis("jpeg", image)
+    assert any(f.code == "jpeg-invalid-tables" for f in result.findings)
+    for name in available():
+        result = run_analysis(name, image)  # the model's lattice maps divide by the tables
+        if result.heatmap is not None:
+            assert not np.isinf(result.heatmap).any()
+
+
+def test_metadata_on_a_tiny_image_with_a_thumbnail():
+    from test_metadata import exif_block, thumbnail_jpeg
+
+    pixels = textured(6, 240)
+    exif = exif_block({0x010F: "Camera", 0x0110: "Model X"}, thumbnail=thumbnail_jpeg(textured(60, 80), size=40))
+    image = load_image(encode(pixels, quality=90, exif=b"Exif\x00\x00" + exif), name="tiny.jpg")
+    result = run_safely("metadata", image)
+    codes = {f.code for f in result.findings}
+    assert "analysis-failed" not in codes and "thumbnail-not-compared" in codes
+
+
+def test_images_wider_than_jpeg_allows_still_get_error_levels():
+    pixels = np.zeros((16, 65_536, 3), np.uint8)
+    pixels[:, ::7] = 200
+    image = load_image(encode(pixels, "PNG"), name="wide.png")
+    result = run_analysis("ela", image, cell=16)
+    assert result.heatmap.shape == (1, 4096) and np.isfinite(result.heatmap).all()
+    tall = load_image(encode(np.ascontiguousarray(pixels.transpose(1, 0, 2)), "PNG"), name="tall.png")
+    assert run_analysis("ela", tall, cell=16).heatmap.shape == (4096, 1)
+
+
+def test_raising_the_pixel_cap_works_and_the_message_names_the_limit_used():
+    pixels_needed = 200_000_000  # over Pillow's own 179 MP refusal
+    header = Image.new("1", (20_000, 10_000))  # 200 MP, tiny as a 1-bit PNG
+    data = encode(header, "PNG")
+    with pytest.raises(ImageLoadError, match=r"over the limit of 64\.0"):
+        load_image(data, name="big.png")
+    with pytest.raises(ImageLoadError, match=r"over the limit of 150\.0"):
+        load_image(data, name="big.png", max_pixels=150_000_000)
+    image = load_image(data, name="big.png", max_pixels=pixels_needed)
+    assert image.width == 20_000
+
+
+def test_a_truncated_jpeg_loads_what_it_holds_and_marks_the_rest():
+    data = encode(textured(256, 320, seed=8), quality=90)
+    image = load_image(data[: int(len(data) * 0.7)], name="cut.jpg")
+    assert image.undecoded is not None
+    missing = image.undecoded.any(axis=1)
+    assert 0.1 < missing.mean() < 0.6 and missing[-1] and not missing[0]
+    assert any("ends early" in n for n in image.notes)
+    ela = run_analysis("ela", image, cell=16)
+    rows_nan = np.isnan(ela.heatmap).all(axis=1)
+    assert rows_nan[-1] and not rows_nan[0]
+    assert np.isfinite(ela.heatmap[0]).all()
+
+
+def test_an_unreadable_file_is_a_load_error(tmp_path):
+    # /proc/self/mem exists and stats as 0 bytes, but reading it fails: a real unreadable file
+    with pytest.raises(ImageLoadError, match="cannot be read|is empty"):
+        load_image("/proc/self/mem")
