@@ -271,15 +271,19 @@ def _decode(data: bytes, *, name: str | None, label: str, extension: str, max_pi
     try:
         pil.load()
     except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError, ...
+        partial = None
         if fmt == "JPEG" and "truncated" in str(exc):
-            pil, undecoded = _load_truncated_jpeg(data, label=label, max_pixels=max_pixels)
+            partial = _load_truncated_jpeg(data, label=label, max_pixels=max_pixels)
+        if partial is not None and partial[1].mean() <= MAX_UNDECODED_FRACTION:
+            pil, undecoded = partial
             missing = int(undecoded.any(axis=1).sum())
             notes.append(f"The file ends early: the last {missing} of {pil.height} rows "
                          f"({missing / pil.height:.0%}) could not be decoded and are not analysed.")
         else:
+            held = "" if partial is None else f" (it holds only {1 - partial[1].mean():.0%} of the picture)"
             raise ImageLoadError(
-                f"{label} could not be decoded ({fmt}, {len(data):,} bytes): {exc}. The file is "
-                "probably truncated or corrupt; re-export or re-download it."
+                f"{label} could not be decoded ({fmt}, {len(data):,} bytes): {exc}{held}. The file "
+                "is probably truncated or corrupt; re-export or re-download it."
             ) from exc
     orientation = _orientation(pil)
     if orientation not in (1, 0):
@@ -309,12 +313,19 @@ def _decode(data: bytes, *, name: str | None, label: str, extension: str, max_pi
     )
 
 
-def _load_truncated_jpeg(data: bytes, *, label: str, max_pixels: int) -> tuple[Image.Image, np.ndarray]:
+#: A truncated JPEG is analysed when at most this share of its pixels is missing.
+MAX_UNDECODED_FRACTION = 0.5
+
+
+def _load_truncated_jpeg(data: bytes, *, label: str, max_pixels: int) -> tuple[Image.Image, np.ndarray] | None:
     """Decode what a truncated JPEG holds: with an end-of-image marker appended, libjpeg stops
     where the data stops and fills the rest with mid-grey. Returns the image and the mask of
     pixels that were not decoded (the trailing grey rows, and the partly decoded MCU row)."""
-    pil = _open(data + b"\xff\xd9", label=label, extension=".jpg", max_pixels=max_pixels)
-    pil.load()
+    try:
+        pil = _open(data + b"\xff\xd9", label=label, extension=".jpg", max_pixels=max_pixels)
+        pil.load()
+    except Exception:  # cut inside the headers: nothing to decode
+        return None
     rgb = np.asarray(pil.convert("RGB"))
     grey = np.all(rgb == 128, axis=2)
     full = grey.all(axis=1)

@@ -84,11 +84,19 @@ def test_wrong_extension_on_an_image_is_loaded_with_a_note(tmp_path, rgb):
     assert any("'.jpg'" in n and "PNG" in n for n in img.notes)
 
 
-@pytest.mark.parametrize("keep", [0.3, 0.6, 0.9])
-def test_truncated_jpeg_raises(rgb, keep):
+@pytest.mark.parametrize("keep", [0.02, 0.3])
+def test_a_jpeg_cut_before_most_of_the_picture_raises(rgb, keep):
     data = encode(textured(256, 256), quality=90)
     with pytest.raises(ImageLoadError, match="truncated or corrupt|could not be"):
         load_image(data[: int(len(data) * keep)], name="cut.jpg")
+
+
+@pytest.mark.parametrize("keep", [0.6, 0.9, 0.999])
+def test_a_jpeg_missing_its_end_is_analysed_as_far_as_it_goes(rgb, keep):
+    data = encode(textured(256, 256), quality=90)
+    image = load_image(data[: int(len(data) * keep)], name="cut.jpg")
+    assert image.undecoded is not None and image.undecoded[-1].all() and not image.undecoded[0].any()
+    assert image.undecoded.mean() < 0.5
 
 
 def test_corrupt_png_raises(rgb):
