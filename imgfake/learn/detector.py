@@ -142,7 +142,7 @@ class Detector:
         self._temperature = float(stage2.get("temperature", 1.0))
         self._lock = threading.Lock()
         self._heatmap_model = None
-        self._training_tables: frozenset[str] | None | bool = False  # False: not read yet
+        self._training_tables: dict | None | bool = False  # the training profile; False: not read yet
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -210,36 +210,66 @@ class Detector:
         for start in range(0, len(images), batch_size):
             chunk = images[start:start + batch_size]
             preds += self.predict_maps(np.stack([self.preprocess(im) for im in chunk]))
-        notes = [self.domain_note(_tables_of(im)) for im in images]
+        notes = [self.domain_note(image_profile(im)) for im in images]
         return [replace(p, domain_note=n) for p, n in zip(preds, notes)]
 
     # ------------------------------------------------------------------ domain
     @property
-    def training_tables(self) -> frozenset[str] | None:
-        """JPEG table signatures of stage 1's training images (from ``split.json``).
-
-        None when the bundle does not record them (older bundles, or no split file).
-        """
+    def training_profile(self) -> dict | None:
+        """What stage 1's training images were like (from ``split.json``): per JPEG table
+        signature the count of real and edited images, and the range of sizes and aspect
+        ratios. None when the bundle does not record them (older bundles, or no split file)."""
         if self._training_tables is False:
-            self._training_tables = _read_training_tables(self.path, self.config)
+            self._training_tables = _read_training_profile(self.path, self.config)
         return self._training_tables
 
-    def domain_note(self, tables: str | None) -> str | None:
-        """A warning when an image's JPEG tables (see :func:`imgfake.forensics.jpeg.table_signature`)
-        were never seen in stage 1's training data; None when they were, or when unknown."""
-        known = self.training_tables
+    @property
+    def training_tables(self) -> frozenset[str] | None:
+        """Table signatures the model knows well enough to score: seen in training among both
+        real and edited images, and in at least :data:`MIN_TABLE_SHARE` of them (at least 2)."""
+        profile = self.training_profile
+        if not profile:
+            return None
+        return frozenset(t for t, counts in profile["tables"].items() if _familiar(counts, profile["n"])) or None
+
+    def domain_note(self, profile: dict | str | None) -> str | None:
+        """Cautions when an image is unlike what stage 1 learnt from, in plain words; None when
+        it is like it (or when the bundle does not say what it learnt from).
+
+        `profile` is :func:`image_profile` of the image (a bare table signature, see
+        :func:`imgfake.forensics.jpeg.table_signature`, or None for a non-JPEG, also works).
+        The reasons: no JPEG; JPEG settings never seen, or seen only in one class or in too few
+        images (the model then mostly repeats what those images were); a size or shape the model
+        never saw; a central crop that covers little of the image; a nearly uniform image.
+        """
+        known = self.training_profile
         if not known:
             return None
+        if not isinstance(profile, dict):
+            profile = {"tables": profile}
         trained_on = " and ".join((self.config.get("stage1") or {}).get("trained_on") or ["training"])
-        seen = ", ".join(sorted({_quality_of(t) for t in known}))
+        tables = profile.get("tables")
+        reasons = []
+        familiar = self.training_tables or frozenset()
         if tables is None:
-            return (f"Not a JPEG: the model learnt from the JPEG compression traces of the "
-                    f"{trained_on} images, so its score says little here. Rely on the findings.")
-        if tables in known:
-            return None
-        return (f"Outside the model's experience: it learnt from {trained_on} images saved with other "
-                f"JPEG settings (quality {seen}) than this one (quality {_quality_of(tables)}), so its "
-                "score is unreliable here. Rely on the error levels and findings.")
+            reasons.append(f"Not a JPEG: the model learnt from the JPEG compression traces of the "
+                           f"{trained_on} images, so its score says little here. Rely on the findings.")
+        elif tables not in known["tables"]:
+            seen = ", ".join(sorted({_quality_of(t) for t in familiar or known["tables"]}))
+            reasons.append(f"Outside the model's experience: it learnt from {trained_on} images saved "
+                           f"with other JPEG settings (quality {seen}) than this one (quality "
+                           f"{_quality_of(tables)}), so its score is unreliable here. Rely on the error "
+                           "levels and findings.")
+        elif tables not in familiar:
+            real, edited = known["tables"][tables]
+            which = ("all of them edited" if not real else "all of them real" if not edited
+                     else f"{real} real and {edited} edited")
+            reasons.append(f"Outside the model's experience: it saw this image's JPEG settings (quality "
+                           f"{_quality_of(tables)}) in only {real + edited} training images, {which}, so "
+                           "its score mostly repeats what those images were. Rely on the error levels "
+                           "and findings.")
+        reasons += _shape_reasons(profile, known, self.preprocessing.crop)
+        return " ".join(reasons) or None
 
     def predict_paths(
         self,
@@ -356,34 +386,80 @@ def _quality_of(signature: str) -> str:
     return signature if not found else ("≈" if found.group(2) == "~" else "") + found.group(1)
 
 
-def _tables_of(image) -> str | None:
+#: A table set counts as familiar when this share of the training images (at least 2) used it,
+#: among both classes.
+MIN_TABLE_SHARE = 0.01
+
+
+def _familiar(counts: tuple[int, int], n: int) -> bool:
+    real, edited = counts
+    return real > 0 and edited > 0 and real + edited >= max(2, MIN_TABLE_SHARE * n)
+
+
+def image_profile(image) -> dict:
+    """What :meth:`Detector.domain_note` needs to know about an image: its JPEG table signature
+    (None for a non-JPEG), its size and whether it is nearly uniform."""
+    pixels = image.pixels if isinstance(image, LoadedImage) else np.asarray(image)
     jpeg = getattr(image, "jpeg", None)
-    return table_signature(jpeg.quantization) if jpeg is not None else None
+    h, w = pixels.shape[:2]
+    step = max(1, int(np.sqrt(h * w / 250_000)))
+    luma = pixels[::step, ::step, 1]
+    return {"tables": table_signature(jpeg.quantization) if jpeg is not None else None,
+            "width": int(w), "height": int(h), "flat": bool(float(luma.std()) < 2.0)}
 
 
-def _read_training_tables(path: Path | None, config: dict) -> frozenset[str] | None:
+def _shape_reasons(profile: dict, known: dict, crop: int) -> list[str]:
+    if "width" not in profile:
+        return []
+    w, h = profile["width"], profile["height"]
+    reasons = []
+    if profile.get("flat"):
+        reasons.append("The image is nearly uniform: there is no texture for the model to read, so its "
+                       "score means nothing here.")
+    if min(w, h) < 0.5 * known["min_side"]:
+        reasons.append(f"The image is only {w}×{h} pixels, far smaller than the images the model learnt "
+                       f"from (at least {known['min_side']} pixels a side): its score is unreliable.")
+    aspect = max(w, h) / max(1, min(w, h))
+    if aspect > 1.5 * known["max_aspect"]:
+        reasons.append(f"The image is {aspect:.1f} times longer than it is wide; the model learnt from "
+                       f"images of at most {known['max_aspect']:.1f}:1, so its score is unreliable.")
+    covered = min(crop, w) * min(crop, h) / (w * h)
+    if covered < 0.25:
+        reasons.append(f"The model reads one central {crop}×{crop} crop, {covered:.0%} of this image: "
+                       "edits elsewhere are invisible to it.")
+    return reasons
+
+
+def _read_training_profile(path: Path | None, config: dict) -> dict | None:
     split_file = Path(path) / SPLIT_FILE if path is not None else None
     if split_file is None or not split_file.is_file():
         return None
     trained_on = set((config.get("stage1") or {}).get("trained_on") or [])
     saved = json.loads(split_file.read_text(encoding="utf-8"))
-    tables = {
-        e.get("jpeg_tables")
-        for d in saved.get("datasets", [])
-        if not trained_on or d.get("name") in trained_on
-        for e in d["splits"]["train"]
+    entries = [e for d in saved.get("datasets", []) if not trained_on or d.get("name") in trained_on
+               for e in d["splits"]["train"]]
+    tables: dict[str, list[int]] = {}
+    for e in entries:
+        if e.get("jpeg_tables") is not None:
+            tables.setdefault(e["jpeg_tables"], [0, 0])[1 if e.get("label") else 0] += 1
+    if not tables:
+        return None
+    sides = [(int(e["width"]), int(e["height"])) for e in entries if e.get("width") and e.get("height")]
+    return {
+        "n": len(entries),
+        "tables": {t: tuple(c) for t, c in tables.items()},
+        "min_side": min((min(s) for s in sides), default=0),
+        "max_aspect": max((max(s) / max(1, min(s)) for s in sides), default=1.0),
     }
-    tables.discard(None)
-    return frozenset(tables) or None
 
 
 def _prepare_file(path: str, *, config: dict):
-    """Worker job: (model input, JPEG table signature) of one file; raises for a bad file.
+    """Worker job: (model input, image_profile) of one file; raises for a bad file.
 
-    Picklable both ways; the signature comes from the same decode, so the file is read once.
+    Picklable both ways; the profile comes from the same decode, so the file is read once.
     """
     image = load_image(path)
-    return preprocess_image(image, _config_from(config)), _tables_of(image)
+    return preprocess_image(image, _config_from(config)), image_profile(image)
 
 
 @functools.lru_cache(maxsize=4)
