@@ -62,14 +62,14 @@ def jpeg_file(photo: Image.Image, folder: Path, run: int) -> Path:
 
 
 def start_voila() -> tuple[subprocess.Popen, str]:
-    from imgfake.dashboard.serve import voila_command
+    from imgfake.dashboard.serve import voila_command, voila_environment
     from imgfake.resources import voila_config_dir
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     cmd = voila_command(host="127.0.0.1", port=port)
-    proc = subprocess.Popen(cmd, cwd=voila_config_dir(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=voila_config_dir(), env=voila_environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -20,7 +20,7 @@ from importlib import resources as _resources
 from pathlib import Path
 
 __all__ = ["SHIPPED", "shipped_root", "default_model_dir", "samples_dir", "dashboard_notebook",
-           "voila_config_dir"]
+           "voila_config_dir", "jupyter_data_dir"]
 
 #: What ships, as (path inside the shipped root, path in the repository). setup.py reads this.
 SHIPPED = (
@@ -28,6 +28,7 @@ SHIPPED = (
     ("data/samples", "data/samples"),
     ("dashboards/imgfake.ipynb", "dashboards/imgfake.ipynb"),
     ("voila.json", "voila.json"),
+    ("dashboards/jupyter", "dashboards/jupyter"),
 )
 
 
@@ -62,3 +63,9 @@ def voila_config_dir() -> Path:
     """The folder whose ``voila.json`` holds the dashboard's Voilà settings (Voilà reads it from
     the working directory it is started in)."""
     return shipped_root()
+
+
+def jupyter_data_dir() -> Path:
+    """A Jupyter data folder holding imgfake's Voilà template (``voila/templates/imgfake``):
+    the lab template without CDN links. Put it on ``JUPYTER_PATH`` to use it."""
+    return shipped_root() / "dashboards" / "jupyter"

@@ -33,14 +33,14 @@ def voila_url():
                     "or: sudo apt-get install -y chromium)")
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')")
     pytest.importorskip("voila", reason="voila is not installed (pip install -e '.[jupyter]')")
-    from imgfake.dashboard.serve import voila_command
+    from imgfake.dashboard.serve import voila_command, voila_environment
     from imgfake.resources import voila_config_dir
 
     port = free_port()
     cmd = voila_command(host="127.0.0.1", port=port)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = open(ARTIFACTS / "voila.log", "w")
-    proc = subprocess.Popen(cmd, cwd=voila_config_dir(), stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, cwd=voila_config_dir(), env=voila_environment(), stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         if wait_until_answers(f"{url}/voila/static/voila.js", proc) is None:
@@ -59,8 +59,16 @@ def page(voila_url):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
         page = context.new_page()
-        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(LOOPBACK)
-                   else route.abort())  # no network: Voilà's CDN fonts fail quietly
+        page.offsite = []  # every request the page makes beyond this machine (there must be none)
+
+        def route(r):
+            if r.request.url.startswith(LOOPBACK):
+                r.continue_()
+            else:
+                page.offsite.append(r.request.url)
+                r.abort()
+
+        page.route("**/*", route)
         page.errors = []
         page.on("pageerror", lambda exc: page.errors.append(str(exc)))
         page.set_default_timeout(30_000)
@@ -225,4 +233,5 @@ def test_dashboard_in_a_real_browser(page, voila_url, tmp_path):
     # nothing went wrong along the way
     assert not page.is_visible(".imgfake-error"), page.inner_text(".imgfake-error")
     assert not page.errors, page.errors
+    assert not page.offsite, f"the dashboard contacted other servers: {page.offsite}"
     assert time.monotonic() - started < 60, "the browser test should stay under a minute"

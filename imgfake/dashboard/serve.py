@@ -9,13 +9,25 @@ import os
 import sys
 from pathlib import Path
 
-from ..resources import dashboard_notebook, voila_config_dir
+from ..resources import dashboard_notebook, jupyter_data_dir, voila_config_dir
 
-__all__ = ["voila_command", "main", "add_arguments", "serve"]
+__all__ = ["voila_command", "voila_environment", "main", "add_arguments", "serve"]
 
 
-def voila_command(*, host: str, port: int, notebook: Path | None = None) -> list[str]:
-    """The voila command line that serves `notebook` (default: the shipped dashboard)."""
+#: A page's kernel (~300 MB) is shut down this long after the page was closed (seconds) ...
+CULL_IDLE_TIMEOUT = 600
+#: ... checked this often (seconds).
+CULL_INTERVAL = 60
+
+
+def voila_command(*, host: str, port: int, notebook: Path | None = None,
+                  cull_idle_timeout: int = CULL_IDLE_TIMEOUT, cull_interval: int = CULL_INTERVAL) -> list[str]:
+    """The voila command line that serves `notebook` (default: the shipped dashboard).
+
+    Every page load starts a kernel; an open page keeps it, and a closed page's kernel is
+    culled once idle for `cull_idle_timeout` seconds (the pre-heated kernel waiting for the next
+    visitor is kept).
+    """
     notebook = notebook or dashboard_notebook()
     if importlib.util.find_spec("voila") is None:
         raise FileNotFoundError(
@@ -30,8 +42,20 @@ def voila_command(*, host: str, port: int, notebook: Path | None = None) -> list
         f"--Voila.ip={host}",
         "--preheat_kernel=True",  # the first visitor gets a ready page
         "--theme=light",
+        "--template=imgfake",  # the lab template without CDN links: the page contacts nobody
         "--show_tracebacks=False",
+        f"--MappingKernelManager.cull_idle_timeout={int(cull_idle_timeout)}",
+        f"--MappingKernelManager.cull_interval={int(cull_interval)}",
+        "--MappingKernelManager.cull_connected=False",  # never take the kernel of an open page
     ]
+
+
+def voila_environment(base: dict | None = None) -> dict:
+    """The environment to start :func:`voila_command` in: ``JUPYTER_PATH`` gains the folder of
+    imgfake's Voilà template."""
+    env = dict(os.environ if base is None else base)
+    env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(jupyter_data_dir()), env.get("JUPYTER_PATH")]))
+    return env
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -50,7 +74,7 @@ def serve(*, host: str, port: int) -> None:
     cmd = voila_command(host=host, port=port, notebook=notebook)
     print(f"Serving the imgfake dashboard at http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
     os.chdir(voila_config_dir())  # Voilà reads voila.json from the folder it starts in
-    os.execv(cmd[0], cmd)
+    os.execve(cmd[0], cmd, voila_environment())
 
 
 def main(argv: list[str] | None = None) -> int:
