@@ -11,14 +11,15 @@ PORT ?= 8866
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: help venv test test-fast dashboard notebooks bench model samples chromium lock clean
+.PHONY: help venv test test-fast fuzz dashboard notebooks bench model samples chromium lock clean
 
 help:
 	@echo "make dashboard   serve the Voila dashboard on http://$(HOST):$(PORT)/ (sets up .venv first)"
 	@echo "make test        run every test: unit, model, notebooks (papermill + nbval), browser"
 	@echo "make test-fast   unit tests only (no notebooks, no browser)"
 	@echo "make notebooks   open JupyterLab on notebooks/"
-	@echo "make bench       run the speed benchmarks in benchmarks/"
+	@echo "make fuzz N=20000  a long fuzz run of every file reader (summary in tests/artifacts/)"
+	@echo "make bench       run the speed and memory benchmarks in benchmarks/"
 	@echo "make model       retrain the shipped default model (needs ../shared/data)"
 	@echo "make samples     remake data/samples/ from the Kodak photos (needs ../shared/data)"
 
@@ -45,6 +46,10 @@ test: $(STAMP) chromium
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not browser and not notebooks" $(PYTEST_ARGS)
+
+N ?= 20000
+fuzz: $(STAMP)
+	$(PY) scripts/fuzz.py --n $(N)
 
 dashboard: $(STAMP)
 	@$(PY) -m imgfake.dashboard.serve --host $(HOST) --port $(PORT)

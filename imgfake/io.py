@@ -515,7 +515,10 @@ def _xmp_bytes(pil: Image.Image) -> bytes | None:
 def _info(pil: Image.Image) -> dict:
     out: dict = {"icc_profile": bool(pil.info.get("icc_profile"))}
     if "dpi" in pil.info:
-        out["dpi"] = [float(v) for v in pil.info["dpi"]]
+        try:  # a text chunk named "dpi" can hold anything: keep it only when it is numbers
+            out["dpi"] = [float(v) for v in pil.info["dpi"]]
+        except (TypeError, ValueError):
+            pass
     comment = pil.info.get("comment")
     if comment:
         out["comment"] = comment.decode("utf-8", "replace") if isinstance(comment, bytes) else str(comment)
@@ -539,6 +542,9 @@ def _to_rgb8(pil: Image.Image, mode: str, notes: list[str]) -> np.ndarray:
     if pil.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
         return _high_bit_depth_to_rgb8(pil, notes)
     if pil.mode == "P":
+        if not isinstance(pil.info.get("transparency", 0), (bytes, int)):
+            del pil.info["transparency"]  # e.g. a text chunk named "transparency": not a tRNS
+            notes.append("A malformed transparency entry was ignored.")
         has_alpha = "transparency" in pil.info or pil.palette.mode == "RGBA"
         pil = pil.convert("RGBA" if has_alpha else "RGB")
         notes.append("Palette (indexed-colour) image expanded to RGB.")

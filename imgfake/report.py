@@ -33,7 +33,10 @@ def jpeg_bytes(pixels: np.ndarray, *, quality: int = 88) -> bytes:
 
 
 def jpeg_uri(pixels: np.ndarray, *, quality: int = 88) -> str:
-    """A ``data:image/jpeg;base64,...`` URI of a uint8 image (for photos: small and fast)."""
+    """A ``data:image/jpeg;base64,...`` URI of a uint8 image (for photos: small and fast); a PNG
+    one for images JPEG cannot hold (over 65,500 pixels a side)."""
+    if max(np.shape(pixels)[:2]) > 65_500:
+        return png_uri(pixels)
     return data_uri(jpeg_bytes(pixels, quality=quality), "image/jpeg")
 
 

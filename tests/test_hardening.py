@@ -60,14 +60,9 @@ def test_corrupted_multi_frame_tiff_gives_a_load_error():
 
 @pytest.mark.parametrize("key,value,mode", [("dpi", "abc", "RGB"), ("transparency", "x", "P"),
                                             ("gamma", "not-a-number", "RGB")])
-def test_png_text_chunks_with_odd_values_load_or_fail_cleanly(key, value, mode):
-    data = _png_with_text(key, value, mode=mode)
-    try:
-        image = load_image(data, name="text.png")
-    except ImageLoadError as exc:
-        assert "text.png" in str(exc)
-    else:
-        assert image.pixels.shape == (24, 24, 3)
+def test_png_text_chunks_with_odd_values_do_not_cost_the_picture(key, value, mode):
+    image = load_image(_png_with_text(key, value, mode=mode), name="text.png")
+    assert image.pixels.shape == (24, 24, 3)
 
 
 def _with_bad_trns(data: bytes) -> bytes:
