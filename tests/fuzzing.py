@@ -244,7 +244,13 @@ def make_case(seed: int, index: int) -> Case:
     data, ext = maker(rng)
     mutated = bytearray(data)
     steps = [MUTATIONS[int(rng.integers(len(MUTATIONS)))] for _ in range(int(rng.integers(1, 3)))]
-    words = [step(mutated, rng) for step in steps] if rng.random() > 0.05 else ["unchanged"]
+    words = ["unchanged"]
+    if rng.random() > 0.05:
+        words = []
+        for step in steps:
+            if not mutated:  # truncated to nothing: an empty file is a case too
+                break
+            words.append(step(mutated, rng))
     if mutated[:8] == b"\x89PNG\r\n\x1a\n" and rng.random() < 0.7:
         _fix_png_checksums(mutated)  # so the damaged content is parsed, not refused at the CRC
         words.append("checksums fixed")

@@ -458,3 +458,20 @@ def test_verdict_card_shows_the_detectors_domain_caution(state):
     card = _verdict_html(item, state)
     assert "imgfake-caution" in card and "&lt;quality 33&gt;" in card  # shown, and escaped
     assert "Outside the model&#x27;s experience" in state.report_html()
+
+
+def test_only_a_few_full_size_images_stay_decoded(state):
+    """Fifty uploads must not hold fifty full-resolution images: the others keep their bytes,
+    previews and results, and are decoded again (identically) when shown."""
+    from imgfake.dashboard.state import HOT_IMAGES
+
+    for i in range(6):
+        state.add_upload(f"photo{i}-0.3.jpg", jpeg(i))
+    assert len(state._images) <= HOT_IMAGES
+    first = state.items[0]
+    assert first.uid not in state._images and first.ok and first.p_edited == pytest.approx(0.3)
+    state.select(0)  # shown again: decoded from its bytes, same pixels
+    assert state.view is not None and state.view.uid == first.uid
+    assert state.image_of(first).sha256 == first.facts["sha256"]
+    state.clear()
+    assert not state._images

@@ -69,6 +69,9 @@ MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 SAMPLES_DIR = samples_dir()
 #: Columns the results table can be sorted by ("order" = upload order).
 SORT_KEYS = ("order", "name", "p_edited", "label", "jpeg_quality", "n_findings", "error")
+#: Full-resolution images kept decoded (the one on screen and the one being scored); the others
+#: keep their file bytes, previews and results, and are decoded again when needed.
+HOT_IMAGES = 2
 #: Columns sorted largest-first on their first click (the most suspicious on top).
 _DESCENDING_FIRST = ("p_edited", "n_findings", "error")
 
@@ -87,7 +90,8 @@ class ImageItem:
     name: str
     n_bytes: int
     origin: str = "upload"  # "upload" | "drop" | "sample"
-    image: LoadedImage | None = None
+    facts: dict | None = None  # LoadedImage.summary() of a readable file (no pixels)
+    data: bytes | None = field(default=None, repr=False)  # the file's bytes: pixels are decoded again on demand
     error: str | None = None
     factor: int = 1  # display = full resolution pooled by factor × factor
     photo: np.ndarray | None = None  # display pixels, uint8 (H // factor, W // factor, 3)
@@ -100,7 +104,7 @@ class ImageItem:
 
     @property
     def ok(self) -> bool:
-        return self.image is not None and self.error is None
+        return self.facts is not None and self.error is None
 
     @property
     def jpeg_quality(self) -> float | None:
@@ -116,8 +120,8 @@ class ImageItem:
         for name, result in self.analyses.items():
             if name != "model":
                 found.extend(result.findings)
-        if self.image is not None:
-            found.extend(Finding("loading", "info", note) for note in self.image.notes)
+        if self.facts is not None:
+            found.extend(Finding("loading", "info", note) for note in self.facts.get("notes", ()))
         return tuple(found)
 
     @property
@@ -152,8 +156,8 @@ class ImageItem:
         if self.error:
             out["error"] = self.error
             return out
-        assert self.image is not None
-        out["image"] = self.image.summary()
+        assert self.facts is not None
+        out["image"] = self.facts
         out["verdict"] = {"status": self.verdict, "message": self.verdict_message}
         out["prediction"] = self.prediction
         out["jpeg_quality"] = self.jpeg_quality
@@ -279,6 +283,7 @@ class DashboardState(traitlets.HasTraits):
         self._lock = threading.RLock()  # items, caches and the view are touched from two threads
         self._next_uid = 0
         self._view_key: tuple | None = None
+        self._images: OrderedDict[int, LoadedImage] = OrderedDict()  # uid -> decoded, HOT_IMAGES at most
         self._sample_records: list[dict] | None = None
         self.observe(self._on_settings_change, names=["quality", "gain", "mode", "evidence", "selected"])
         self.observe(self._on_items_change, names=["items"])
@@ -392,6 +397,7 @@ class DashboardState(traitlets.HasTraits):
             self.selected = -1
             self.items = []
             clear_analysis_cache()  # the maps of every method: memory goes back
+            self._images.clear()
             self.view = None
             self._view_key = None
         self.error = ""
@@ -431,9 +437,34 @@ class DashboardState(traitlets.HasTraits):
         analyses = {name_: run_safely(name_, image) for name_ in available(heatmap=False, heavy=False)}
         if truth is None:  # a sample uploaded from disk still has a known answer
             truth = next((r for r in self._samples_by_hash() if r.get("sha256") == image.sha256), None)
-        return ImageItem(uid=uid, name=name, n_bytes=len(data), origin=origin, image=image, factor=factor,
-                         photo=photo, analyses=analyses, truth=truth,
+        self._keep_decoded(uid, image)
+        return ImageItem(uid=uid, name=name, n_bytes=len(data), origin=origin, facts=image.summary(),
+                         data=data, factor=factor, photo=photo, analyses=analyses, truth=truth,
                          seconds={"load": round(time.perf_counter() - start, 3)})
+
+    # --- full-resolution pixels, kept for few items ----------------------------------------
+
+    def image_of(self, item: ImageItem) -> LoadedImage:
+        """The decoded file of `item`: kept for the last :data:`HOT_IMAGES` items used, decoded
+        again from its bytes otherwise (so 50 uploads do not hold 50 full-size images)."""
+        if not item.ok:
+            raise ValueError(f"{item.name!r} has no pixels: {item.error}")
+        with self._lock:
+            image = self._images.get(item.uid)
+            if image is not None:
+                self._images.move_to_end(item.uid)
+                return image
+        image = load_image(item.data, name=item.name, max_bytes=max(self.max_upload_bytes, len(item.data)),
+                           max_pixels=self.max_pixels)
+        self._keep_decoded(item.uid, image)
+        return image
+
+    def _keep_decoded(self, uid: int, image: LoadedImage) -> None:
+        with self._lock:
+            self._images[uid] = image
+            self._images.move_to_end(uid)
+            while len(self._images) > HOT_IMAGES:
+                self._images.popitem(last=False)
 
     # --- the items -------------------------------------------------------------------------
 
@@ -538,7 +569,7 @@ class DashboardState(traitlets.HasTraits):
                 return
             start = time.perf_counter()
             try:
-                result = run_analysis("model", item.image, detector=self._detector)
+                result = run_analysis("model", self.image_of(item), detector=self._detector)
             except Exception as exc:
                 log.exception("prediction for %r failed", item.name)
                 self._update(uid, verdict="failed",
@@ -610,7 +641,7 @@ class DashboardState(traitlets.HasTraits):
             chosen["cell"] = item.factor
         if "quality" in params:
             chosen["quality"] = self.quality if quality is None else int(quality)
-        return run_analysis(kind, item.image, **chosen)
+        return run_analysis(kind, self.image_of(item), **chosen)
 
     def ela_display(self, item: ImageItem, *, quality: int | None = None) -> np.ndarray:
         """The error-level image of `item` as drawn (current quality, gain and mode), RGB."""
@@ -639,7 +670,8 @@ class DashboardState(traitlets.HasTraits):
             else:
                 message = f"No {spec.title.lower()} map: {item.verdict_message or self.model_message}"
             return EvidenceView(**base, evidence=blank, title=spec.title, caption=message, ready=False)
-        shown, unanalysed = evidence_image(result, item.factor, height=item.image.height, width=item.image.width)
+        shown, unanalysed = evidence_image(result, item.factor, height=item.facts["height"],
+                                           width=item.facts["width"])
         if shown.shape != item.photo.shape:  # same grid as the photo, always; guard a bad method
             shown = np.asarray(Image.fromarray(shown).resize(item.photo.shape[1::-1], Image.NEAREST))
         units = f" ({result.units})" if result.units else ""

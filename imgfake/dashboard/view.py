@@ -478,8 +478,8 @@ class Dashboard(widgets.VBox):
     def _title_html(self, item: ImageItem) -> str:
         if not item.ok:
             return f"<h2 class='imgfake-name'>{html.escape(item.name)}</h2>"
-        img = item.image
-        facts = [img.format, f"{img.width}×{img.height}", _size(item.n_bytes)]
+        img = item.facts
+        facts = [img["format"], f"{img['width']}×{img['height']}", _size(item.n_bytes)]
         if item.factor > 1:
             facts.append(f"shown at 1/{item.factor} size; computed at full size")
         truth = ""
@@ -575,8 +575,8 @@ def _capitalise(text: str) -> str:
 
 
 def _findings_html(item: ImageItem) -> str:
-    img = item.image
-    facts = [("Format", f"{img.format} ({img.mode}), {img.width}×{img.height}, {_size(item.n_bytes)}")]
+    img = item.facts
+    facts = [("Format", f"{img['format']} ({img['mode']}), {img['width']}×{img['height']}, {_size(item.n_bytes)}")]
     jpeg = item.analyses.get("jpeg")
     if jpeg is not None and jpeg.details.get("quality") is not None:
         d = jpeg.details

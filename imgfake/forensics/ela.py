@@ -51,10 +51,18 @@ def _codec(pixels: np.ndarray, quality: int, subsampling: str) -> np.ndarray:
 _MAX_TILE = (65_535 - 2 * 16) // 16 * 16
 
 
-def _strips(height: int, workers: int) -> list[tuple[int, int]]:
-    """Row ranges [start, stop) aligned to the MCU; about `workers` of them, each short enough
-    (with its context) for JPEG's 65,535-pixel limit."""
-    n = max(1, min(workers, height // _MIN_ROWS_PER_STRIP), -(-height // _MAX_TILE))
+#: Pixels a strip holds at most: a bigger image is cut into more strips (run `workers` at a
+#: time), so the encoder's and decoder's buffers stay small whatever the image size.
+_MAX_STRIP_PIXELS = 4_000_000
+
+
+def _strips(height: int, workers: int, width: int = 1) -> list[tuple[int, int]]:
+    """Row ranges [start, stop) aligned to the MCU: about `workers` of them, more for images over
+    :data:`_MAX_STRIP_PIXELS` per worker, each short enough (with its context) for JPEG's
+    65,535-pixel limit."""
+    n = max(1, min(workers, height // _MIN_ROWS_PER_STRIP), -(-height // _MAX_TILE),
+            -(-height * min(width, _MAX_TILE) // _MAX_STRIP_PIXELS))
+    n = min(n, max(1, height // _MCU))
     starts = sorted({(height * i // n) // _MCU * _MCU for i in range(n)})
     return list(zip(starts, starts[1:] + [height]))
 
@@ -71,7 +79,8 @@ def _map_strips(pixels: np.ndarray, quality: int, subsampling: str, workers: int
     exactly those of a whole-image re-encode (where one is possible).
     """
     height, width = pixels.shape[:2]
-    strips = _strips(height, workers or _default_workers())
+    workers = workers or _default_workers()
+    strips = _strips(height, workers, width)
     columns = _strips(width, 1) if width > _MAX_TILE else [(0, width)]
     tiles = [(r, c) for r in strips for c in columns]
 
@@ -85,7 +94,7 @@ def _map_strips(pixels: np.ndarray, quality: int, subsampling: str, workers: int
     if len(tiles) == 1:
         run(tiles[0])
     else:  # Pillow releases the GIL while decoding
-        with ThreadPoolExecutor(min(len(tiles), max(len(strips), 1))) as pool:
+        with ThreadPoolExecutor(min(len(tiles), workers)) as pool:
             list(pool.map(run, tiles))
 
 
@@ -215,6 +224,12 @@ def ela_image(
     gain = auto_gain(residual, percentile=percentile) if gain == "auto" else gain
     if isinstance(gain, str) or not np.isfinite(gain) or gain <= 0:
         raise ValueError(f"gain must be a positive number or 'auto', got {gain!r}")
+    if residual.dtype == np.uint8:  # ela()'s own output: one 256-entry table, no float copy
+        return _display_curve(np.arange(256, dtype=np.uint8), gain, mode)[residual]
+    return _display_curve(residual, gain, mode)
+
+
+def _display_curve(residual: np.ndarray, gain: float, mode: str) -> np.ndarray:
     scaled = residual.astype(np.float32, copy=False) * np.float32(gain / 255.0)
     np.clip(scaled, 0.0, 1.0, out=scaled)
     if mode == "sqrt":

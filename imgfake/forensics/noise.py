@@ -11,9 +11,21 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from ..results import AnalysisResult
+from .blocks import cell_means
 from .registry import register
 
 __all__ = ["noise_residual", "noise_map"]
+
+
+def _residual_int16(pixels: np.ndarray) -> np.ndarray:
+    pixels = np.asarray(pixels)
+    if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] != 3:
+        raise ValueError(f"pixels must be uint8 (H, W, 3), got {pixels.dtype} {pixels.shape}")
+    grey = Image.fromarray(pixels).convert("L")
+    smooth = grey.filter(ImageFilter.BoxBlur(1))
+    out = np.asarray(grey, np.int16)
+    out -= np.asarray(smooth, np.uint8)  # exact: both are 0..255
+    return out
 
 
 def noise_residual(pixels: np.ndarray) -> np.ndarray:
@@ -26,13 +38,9 @@ def noise_residual(pixels: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray of float32, shape (H, W)
+        The grey image minus its 3×3 box blur.
     """
-    pixels = np.asarray(pixels)
-    if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] != 3:
-        raise ValueError(f"pixels must be uint8 (H, W, 3), got {pixels.dtype} {pixels.shape}")
-    grey = Image.fromarray(pixels).convert("L")
-    smooth = grey.filter(ImageFilter.BoxBlur(1))
-    return np.asarray(grey, np.float32) - np.asarray(smooth, np.float32)
+    return _residual_int16(pixels).astype(np.float32)
 
 
 def noise_map(pixels: np.ndarray, *, block: int = 16) -> np.ndarray:
@@ -47,18 +55,19 @@ def noise_map(pixels: np.ndarray, *, block: int = 16) -> np.ndarray:
     Returns
     -------
     ndarray of float32, shape (ceil(H / block), ceil(W / block))
-        One value per block from the top-left corner; edge blocks are partial (reflected to
-        full size for the estimate).
+        One value per block from the top-left corner; edge blocks are partial (their own
+        pixels only). Computed as ``sqrt(E[r²] - E[r]²)`` from block sums of the int16 residual:
+        no padded or squared float copy of the image.
     """
     if not isinstance(block, (int, np.integer)) or block < 2:
         raise ValueError(f"block must be an integer >= 2, got {block!r}")
-    residual = noise_residual(pixels)
-    h, w = residual.shape
-    hb, wb = -(-h // block), -(-w // block)
-    padded = np.pad(residual, ((0, hb * block - h), (0, wb * block - w)), mode="reflect" if h > 1 and w > 1 else "edge")
-    tiles = padded.reshape(hb, block, wb, block)
-    std = tiles.std(axis=(1, 3)).astype(np.float32)
-    return std
+    residual = _residual_int16(pixels)
+    mean = cell_means(residual, block).astype(np.float64)
+    square = residual.astype(np.int32)
+    square *= square
+    mean_square = cell_means(square, block).astype(np.float64)
+    del square
+    return np.sqrt(np.maximum(mean_square - mean * mean, 0.0)).astype(np.float32)
 
 
 @register(
