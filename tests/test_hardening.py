@@ -170,3 +170,69 @@ def test_the_shipped_model_cautions_where_its_score_means_little(shared_data):
     assert "times longer" in notes["pano.jpg"]
     # and the faces it learnt from, saved as they were, carry no caution
     assert detector.predict([face])[0].domain_note is None
+
+
+@pytest.fixture
+def mixed_folder(tmp_path):
+    """Good files and every kind of bad one, side by side (odd names included)."""
+    import os
+
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    good = {
+        "photo.jpg": encode(textured(64, 80, seed=1), quality=88),
+        "flat.png": encode(np.full((40, 40, 3), 90, np.uint8), "PNG"),
+        os.fsdecode(b"caf\xe9 \xff.jpg"): encode(textured(48, 48, seed=2), quality=80),  # not UTF-8
+        "wide.png": encode(np.tile(textured(16, 64), (1, 1024, 1)), "PNG"),  # 65,536 px wide
+        "zero-table.jpg": _jpeg_with_zero_in_table(),
+        "cut-end.jpg": encode(textured(128, 128, seed=3), quality=90)[:-200],
+    }
+    bad = {
+        "empty.jpg": b"",
+        "notes.jpg": b"just some text\n" * 30,
+        "page.png": b"<!doctype html><html><body>not an image</body></html>",
+        "half.jpg": encode(textured(128, 128, seed=4), quality=90)[:400],
+        "broken.gif": _multi_frame("GIF")[:300],
+    }
+    for name, data in {**good, **bad}.items():
+        (folder / name).write_bytes(data)
+    return folder, sorted(good), sorted(bad)
+
+
+@pytest.mark.parametrize("command", ["info", "ela", "predict"])
+def test_a_mixed_folder_gives_exit_1_one_line_per_bad_file_and_every_good_file(command, mixed_folder, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    folder, good, bad = mixed_folder
+    exe = Path(sys.executable).with_name("imgfake")
+    args = [str(exe), command, str(folder)] + (["--out-dir", str(tmp_path / "ela")] if command == "ela" else [])
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict", "LC_ALL": "C.UTF-8"}  # strict stdout
+    done = subprocess.run(args, capture_output=True, timeout=600, env=env)
+    out, err = done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 1, err[-2000:]
+    errors = [line for line in err.splitlines() if line.startswith("imgfake: ")]
+    assert len(errors) == len(bad), errors
+    for name in bad:
+        assert sum(name in line for line in errors) == 1
+    assert not any(word in err for word in ("Traceback", "Error:", "Exception")), err[-2000:]
+    processed = [line for line in out.splitlines() if line.startswith(str(folder))]
+    assert len(processed) == len(good), processed
+    assert any("caf" in line and "\\udc" in line for line in processed), "the odd name, escaped"
+
+
+def test_the_dashboard_report_survives_every_bad_file(mixed_folder):
+    from imgfake.dashboard import DashboardState
+
+    folder, good, bad = mixed_folder
+    state = DashboardState(detector=None, detector_loader=lambda: None, background=False)
+    for path in sorted(folder.iterdir()):
+        state.add_upload(path.name, path.read_bytes())
+    assert sum(item.ok for item in state.items) == len(good)
+    assert state.error == ""
+    page = state.report_html()
+    assert page.count("<h2>") == len(good) + len(bad) + 1  # the summary, then one section per file
+    assert "could not be drawn" not in page
+    json.loads(state.report_json())
