@@ -303,7 +303,7 @@ def check_case(case: Case) -> Outcome:
 
 
 def _preprocess(image) -> None:
-    from imgfake.learn.maps import PreprocessConfig, preprocess_image
+    from imgfake.learn.maps import preprocess_image
 
     if min(image.height, image.width) >= 16:  # the model's documented minimum
         maps = preprocess_image(image, _CONFIG)

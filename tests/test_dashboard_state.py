@@ -15,11 +15,9 @@ import pytest
 import traitlets
 from PIL import Image
 
-import imgfake.dashboard.state as state_module
 from imgfake.dashboard import Dashboard, DashboardState
 from imgfake.dashboard.state import SAMPLES_DIR, list_samples
 from imgfake.display import pool_mean, verdict_words
-from imgfake.forensics.ela import ela
 
 from imagefactory import encode, jpeg_roundtrip, textured
 

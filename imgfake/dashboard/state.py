@@ -38,12 +38,11 @@ import traitlets
 from PIL import Image
 
 from .._version import __version__
-from ..display import (NOT_ANALYSED_RGB, PREVIEW_SIDE, direction_words, display_factor,
-                       evidence_image, verdict_words)
+from ..display import PREVIEW_SIDE, direction_words, display_factor, evidence_image
 from ..forensics.ela import ela_image
 from ..forensics.registry import available, get as get_analysis, run_analysis, run_safely
 from ..forensics.registry import clear_cache as clear_analysis_cache
-from ..io import DEFAULT_MAX_PIXELS, ImageLoadError, load_image
+from ..io import DEFAULT_MAX_PIXELS, ImageLoadError, LoadedImage, load_image
 from ..learn.analysis import shared_detector
 from ..report import report_html
 from ..resources import samples_dir

@@ -17,7 +17,6 @@ References
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -26,6 +25,7 @@ import numpy as np
 from PIL import Image
 
 from ..io import check_quality, check_rgb8, check_subsampling, encode_jpeg
+from ..scan import default_workers
 from ..results import AnalysisResult
 from .blocks import MCU as _MCU, cell_means
 from .registry import register
@@ -68,7 +68,8 @@ def _strips(height: int, workers: int, width: int = 1) -> list[tuple[int, int]]:
 
 
 def _default_workers() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
+    # threads inside one image: the shared policy, at most 4 (more strips than that gain nothing)
+    return min(4, default_workers())
 
 
 def _map_strips(pixels: np.ndarray, quality: int, subsampling: str, workers: int | None, job):
