@@ -306,18 +306,18 @@ def _cmd_ela(args) -> int:
         check_quality(args.quality, name="--quality")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    paths = _files_or_usage_error(args.images)
+    given = {Path(p) for p in args.images}
+    # never the ELA images of an earlier run found in a folder
+    paths = [p for p in _files_or_usage_error(args.images) if p in given or not p.stem.endswith("_ela")]
     if args.output is not None and len(paths) > 1:
         raise UsageError(f"-o/--output names one file, but {len(paths)} images were given: use --out-dir")
     if args.out_dir is not None:
         args.out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
+    destinations = _ela_destinations(paths, output=args.output, out_dir=args.out_dir)
 
     def destination(path: Path) -> Path:
-        if args.output is not None:
-            return args.output
-        folder = args.out_dir if args.out_dir is not None else path.parent
-        return folder / (path.stem + "_ela.png")
+        return destinations[path]
 
     def job(path: str):
         image = load_image(path)
@@ -335,6 +335,31 @@ def _cmd_ela(args) -> int:
     failed = _run_files(paths, job, report)
     _summary(len(paths), start, failed, f"{len(paths) - failed} written")
     return EXIT_SOME_FAILED if failed else EXIT_OK
+
+
+def _ela_destinations(paths: list[Path], *, output: Path | None, out_dir: Path | None) -> dict[Path, Path]:
+    """IMAGE_ela.png beside each image (or in `out_dir`); images whose names would share one
+    (photo.jpg and photo.png, or two folders into one --out-dir) keep their suffix instead
+    (photo.jpg_ela.png), and any clash left gets a number, so no output overwrites another."""
+    if output is not None:
+        return {paths[0]: output}
+
+    def place(path: Path, name: str) -> Path:
+        return (out_dir if out_dir is not None else path.parent) / name
+
+    plain = {p: place(p, p.stem + "_ela.png") for p in paths}
+    clashes = {d for d in plain.values() if list(plain.values()).count(d) > 1}
+    chosen: dict[Path, Path] = {}
+    used: set[Path] = set()
+    for p in paths:
+        d = plain[p] if plain[p] not in clashes else place(p, p.name + "_ela.png")
+        n = 2
+        while d in used:
+            d = place(p, f"{p.name}_ela-{n}.png")
+            n += 1
+        used.add(d)
+        chosen[p] = d
+    return chosen
 
 
 def _positive_float(text: str, option: str) -> float:

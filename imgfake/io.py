@@ -117,7 +117,8 @@ class LoadedImage:
     exif, xmp : bytes or None
         The raw EXIF block (starting at the TIFF header) and XMP packet, for ``imgfake.metadata``.
     info : dict
-        Other facts of interest (``icc_profile`` presence, ``dpi``, ``comment``).
+        Other facts of interest (``icc_profile`` presence, ``dpi``, ``comment``, and ``text``:
+        PNG/WebP text chunks by key, each cut at 64 KB).
     notes : tuple of str
         What loading did to the image, in plain words (conversions, first frame taken, ...).
     undecoded : ndarray of bool, shape (H, W), or None
@@ -272,28 +273,34 @@ def _decode(data: bytes, *, name: str | None, label: str, extension: str, max_pi
         pil.load()
     except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError, ...
         partial = None
-        if fmt == "JPEG" and "truncated" in str(exc):
-            partial = _load_truncated_jpeg(data, label=label, max_pixels=max_pixels)
+        if fmt == "JPEG" and "truncated" in str(exc) and not (jpeg and jpeg.progressive):
+            partial = _load_truncated_jpeg(data, label=label, max_pixels=max_pixels, jpeg=jpeg)
         if partial is not None and partial[1].mean() <= MAX_UNDECODED_FRACTION:
             pil, undecoded = partial
-            missing = int(undecoded.any(axis=1).sum())
-            notes.append(f"The file ends early: the last {missing} of {pil.height} rows "
-                         f"({missing / pil.height:.0%}) could not be decoded and are not analysed.")
         else:
-            held = "" if partial is None else f" (it holds only {1 - partial[1].mean():.0%} of the picture)"
+            if fmt == "JPEG" and jpeg and jpeg.progressive and "truncated" in str(exc):
+                held = (" (a progressive JPEG: every part of the picture lost detail, so no part of "
+                        "it can be analysed)")
+            else:
+                held = "" if partial is None else f" (it holds only {1 - partial[1].mean():.0%} of the picture)"
             raise ImageLoadError(
                 f"{label} could not be decoded ({fmt}, {len(data):,} bytes): {exc}{held}. The file "
                 "is probably truncated or corrupt; re-export or re-download it."
             ) from exc
     orientation = _orientation(pil)
-    if orientation not in (1, 0):
+    if orientation in range(2, 9):
         pil = ImageOps.exif_transpose(pil)
         notes.append(f"EXIF orientation {orientation} applied (the image was rotated/flipped).")
         if undecoded is not None:
-            undecoded = np.asarray(ImageOps.exif_transpose(_with_orientation(undecoded, orientation)))
+            undecoded = _oriented(undecoded, orientation)
+    elif orientation not in (0, 1):
+        notes.append(f"The EXIF orientation tag holds {orientation}, which is not a valid value; "
+                     "the image is shown as stored.")
     pixels = _to_rgb8(pil, mode, notes)
     if undecoded is not None:
         undecoded.setflags(write=False)
+        notes.append(f"The file ends early: {undecoded.mean():.0%} of the picture could not be decoded; "
+                     "that part is drawn grey and is not analysed.")
 
     return LoadedImage(
         pixels=pixels,
@@ -317,44 +324,61 @@ def _decode(data: bytes, *, name: str | None, label: str, extension: str, max_pi
 MAX_UNDECODED_FRACTION = 0.5
 
 
-def _load_truncated_jpeg(data: bytes, *, label: str, max_pixels: int) -> tuple[Image.Image, np.ndarray] | None:
-    """Decode what a truncated JPEG holds: with an end-of-image marker appended, libjpeg stops
-    where the data stops and fills the rest with mid-grey. Returns the image and the mask of
-    pixels that were not decoded (the trailing grey rows, and the partly decoded MCU row)."""
+def _load_truncated_jpeg(data: bytes, *, label: str, max_pixels: int,
+                         jpeg: JpegInfo | None) -> tuple[Image.Image, np.ndarray] | None:
+    """Decode what a truncated baseline JPEG holds, and mark what it does not.
+
+    With an end-of-image marker appended, libjpeg decodes the MCUs the data holds and fills the
+    rest, a suffix of the MCUs in raster order, with one flat colour. That suffix is found MCU by
+    MCU (an MCU counts as filled when 90 % of its pixels have the fill colour: chroma smoothing
+    blurs the border), and the two MCUs before it are marked too (the last bits before the cut
+    decode to garbage).
+    """
     try:
         pil = _open(data + b"\xff\xd9", label=label, extension=".jpg", max_pixels=max_pixels)
         pil.load()
     except Exception:  # cut inside the headers: nothing to decode
         return None
-    rgb = np.asarray(pil.convert("RGB"))
-    grey = np.all(rgb == 128, axis=2)
-    full = grey.all(axis=1)
-    h = len(full)
-    first = h
-    while first > 0 and full[first - 1]:
+    native = np.asarray(pil)
+    native = native[..., None] if native.ndim == 2 else native
+    h, w = native.shape[:2]
+    mh, mw = {"4:2:0": (16, 16), "4:2:2": (8, 16)}.get(jpeg.subsampling if jpeg else "", (8, 8))
+    if native.shape[2] == 1:
+        mh, mw = 8, 8
+    fill = native[-1, -1].astype(np.int16)
+    close = (np.abs(native.astype(np.int16) - fill) <= 2).all(axis=2)
+    rows, cols = -(-h // mh), -(-w // mw)
+    padded = np.zeros((rows * mh, cols * mw), bool)
+    padded[:h, :w] = close
+    padded[h:, :] = True
+    padded[:, w:] = True
+    filled = padded.reshape(rows, mh, cols, mw).mean(axis=(1, 3)).ravel() >= 0.9
+    first = len(filled)
+    while first > 0 and filled[first - 1]:
         first -= 1
-    undecoded = np.zeros(grey.shape, bool)
-    undecoded[first:] = True
-    # the MCU row the data stopped in is decoded only in part: its grey right end is not data
-    top = max(0, (first - 1) // 16 * 16)
-    band = grey[top:first]
-    if band.size and band[:, -8:].all():
-        cols = band.all(axis=0)
-        start = len(cols)
-        while start > 0 and cols[start - 1]:
-            start -= 1
-        undecoded[top:first, start // 8 * 8:] = True
-    if not undecoded.any():  # nothing visibly missing: the data ran out inside the last MCUs
-        undecoded[max(0, h - 16):] = True
-    return pil, undecoded
+    # the MCU the data stopped in is decoded only in part, and the entropy-coded bits just
+    # before the cut can already be garbage: two MCUs more are not trusted
+    first = max(0, first - 2)
+    mcu = np.zeros(rows * cols, bool)
+    mcu[first:] = True
+    undecoded = np.repeat(np.repeat(mcu.reshape(rows, cols), mh, axis=0), mw, axis=1)[:h, :w]
+    if (mh, mw) != (8, 8):  # upsampled chroma blends the fill into the pixels next to it
+        grown = undecoded.copy()
+        for d in (1, 2, 3, 4):
+            grown[:-d] |= undecoded[d:]
+            grown[:, :-d] |= undecoded[:, d:]
+        undecoded = grown
+    return pil, np.ascontiguousarray(undecoded)
 
 
-def _with_orientation(mask: np.ndarray, orientation: int) -> Image.Image:
-    im = Image.fromarray(mask.astype(np.uint8))
-    exif = im.getexif()
-    exif[0x0112] = orientation
-    im.info["exif"] = exif.tobytes()
-    return im
+def _oriented(mask: np.ndarray, orientation: int) -> np.ndarray:
+    """`mask` turned like ``ImageOps.exif_transpose`` turns the image (orientation 2–8)."""
+    ops = {2: (np.fliplr,), 3: (lambda m: np.rot90(m, 2),), 4: (np.flipud,),
+           5: (np.transpose,), 6: (lambda m: np.rot90(m, -1),), 7: (lambda m: np.rot90(m, 2).T,),
+           8: (lambda m: np.rot90(m, 1),)}[orientation]
+    for op in ops:
+        mask = op(mask)
+    return np.ascontiguousarray(mask, dtype=bool)
 
 
 def _read_source(source, *, name: str | None, max_bytes: int) -> tuple[bytes, str | None, str]:
@@ -366,9 +390,13 @@ def _read_source(source, *, name: str | None, max_bytes: int) -> tuple[bytes, st
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         name = name or path.name
-        if not path.exists():
+        try:
+            exists, is_dir = path.exists(), path.is_dir()
+        except (OSError, ValueError) as exc:  # a name too long, an embedded NUL byte, ...
+            raise ImageLoadError(f"{str(path)[:200]!r} is not a usable file name ({exc}).") from None
+        if not exists:
             raise ImageLoadError(f"{str(path)!r} does not exist: check the path.")
-        if path.is_dir():
+        if is_dir:
             raise ImageLoadError(f"{str(path)!r} is a folder, not an image file.")
         try:
             _check_bytes(path.stat().st_size, name, max_bytes)
@@ -380,7 +408,11 @@ def _read_source(source, *, name: str | None, max_bytes: int) -> tuple[bytes, st
             ) from exc
     if hasattr(source, "read"):
         name = name or Path(str(getattr(source, "name", "") or "")).name or None
-        data = source.read(max_bytes + 1)
+        try:
+            data = source.read(max_bytes + 1)
+        except (OSError, ValueError) as exc:  # closed, write-only, a failing stream
+            raise ImageLoadError(f"the file object {name or source!r} cannot be read ({exc}): open it "
+                                 "for reading in binary mode ('rb').") from None
         if not isinstance(data, (bytes, bytearray)):
             raise ImageLoadError(
                 f"the file object {name or source!r} returned {type(data).__name__}, not bytes: "
@@ -522,6 +554,10 @@ def _info(pil: Image.Image) -> dict:
     comment = pil.info.get("comment")
     if comment:
         out["comment"] = comment.decode("utf-8", "replace") if isinstance(comment, bytes) else str(comment)
+    text = {str(k)[:80]: v[:65_536] for k, v in pil.info.items()
+            if isinstance(v, str) and k not in ("comment", "transparency", "dpi")}
+    if text:  # PNG/WebP text chunks (where image generators write their settings)
+        out["text"] = dict(list(text.items())[:64])
     return out
 
 

@@ -177,12 +177,16 @@ class AnalysisResult:
         """
         if self.heatmap is None:
             raise ValueError(f"{self.name} has no heatmap")
+        if not isinstance(factor, (int, np.integer)) or factor < 1:
+            raise ValueError(f"factor must be an integer >= 1, got {factor!r}")
         if height is None or width is None:
             if self.image_size is None:
                 raise ValueError("give height and width: this result does not record its image size")
             height, width = self.image_size
         heat = self.suspicion() if suspicion else self.heatmap
         rows, cols = height // factor, width // factor
+        if rows == 0 or cols == 0:
+            raise ValueError(f"factor {factor} is larger than the {height}×{width} image")
         if factor % self.cell == 0:
             k = factor // self.cell
             block = heat[: rows * k, : cols * k]

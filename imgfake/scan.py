@@ -84,7 +84,11 @@ def walk_files(paths: Iterable[str | os.PathLike], *,
     """
     keep = None if extensions is None else {e.lower() for e in extensions}
     for item in map(Path, paths):
-        if not item.is_dir():
+        try:
+            is_dir = item.is_dir()
+        except (OSError, ValueError):  # an unusable name: the job reports it
+            is_dir = False
+        if not is_dir:
             yield item
             continue
         unreadable: list[Path] = []
@@ -146,8 +150,8 @@ def map_files(
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
     else:
         pool = ThreadPoolExecutor(workers, thread_name_prefix="imgfake-scan")
-    with pool:
-        queue: list[tuple[str, Future]] = []
+    queue: list[tuple[str, Future]] = []
+    try:
         for name in names:
             queue.append((name, _submit(pool, job, name)))
             if len(queue) >= window:
@@ -155,6 +159,9 @@ def map_files(
                 yield first, _outcome(future, first)
         for name, future in queue:
             yield name, _outcome(future, name)
+        pool.shutdown(wait=True)
+    finally:  # interrupted, or the caller stopped early: drop what has not started
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _guarded(job: Callable[[str], Any], name: str):

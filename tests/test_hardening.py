@@ -167,7 +167,7 @@ def test_the_shipped_model_cautions_where_its_score_means_little(shared_data):
     assert "only" in notes["face-q90.jpg"] and "all of them edited" in notes["face-q90.jpg"]
     assert "16×16" in notes["tiny.jpg"]
     assert "nearly uniform" in notes["flat.jpg"] and "1% of this image" in notes["flat.jpg"]
-    assert "times longer" in notes["pano.jpg"]
+    assert "times wider than it is tall" in notes["pano.jpg"]
     # and the faces it learnt from, saved as they were, carry no caution
     assert detector.predict([face])[0].domain_note is None
 
@@ -236,3 +236,73 @@ def test_the_dashboard_report_survives_every_bad_file(mixed_folder):
     assert page.count("<h2>") == len(good) + len(bad) + 1  # the summary, then one section per file
     assert "could not be drawn" not in page
     json.loads(state.report_json())
+
+
+@pytest.mark.parametrize("mode,subsampling", [("RGB", 2), ("RGB", 1), ("RGB", 0), ("L", 0), ("CMYK", 0)])
+@pytest.mark.parametrize("cut", [0.6, 0.75, 0.9, 0.99])
+def test_the_undecoded_mask_covers_every_pixel_the_file_lost(mode, subsampling, cut):
+    image = Image.fromarray(textured(160, 96, seed=3)).convert(mode)
+    data = encode(image, quality=90, subsampling=subsampling)
+    whole = load_image(data).pixels.astype(int)
+    cut_short = load_image(data[: int(len(data) * cut)], name="cut.jpg")
+    wrong = np.abs(cut_short.pixels.astype(int) - whole).max(axis=2) > 40
+    assert not (wrong & ~cut_short.undecoded).any(), "lost pixels left unmarked"
+    assert cut_short.undecoded.mean() < (1 - cut) + 0.2, "not much more than was lost"
+    assert cut_short.undecoded.dtype == bool
+
+
+def test_a_truncated_progressive_jpeg_is_refused_saying_why():
+    data = encode(textured(256, 256, seed=5), quality=90, progressive=True)
+    with pytest.raises(ImageLoadError, match="progressive"):
+        load_image(data[: int(len(data) * 0.7)], name="prog.jpg")
+
+
+def test_the_undecoded_mask_turns_with_the_exif_orientation():
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise on display
+    data = encode(textured(128, 192, seed=6), quality=90, exif=exif.tobytes())
+    image = load_image(data[: int(len(data) * 0.8)], name="rotated.jpg")
+    assert image.pixels.shape[:2] == (192, 128) and image.undecoded.shape == (192, 128)
+    # the stored bottom rows end up as the left columns after a clockwise turn
+    assert image.undecoded[:, 0].all() and not image.undecoded[:, -1].any()
+
+
+def test_ela_outputs_never_overwrite_each_other_and_earlier_ones_are_skipped(tmp_path, capsys):
+    from imgfake.cli import main
+
+    folder = tmp_path / "photos"
+    (folder / "a").mkdir(parents=True)
+    (folder / "b").mkdir()
+    for path in (folder / "x.jpg", folder / "x.png", folder / "a" / "y.jpg", folder / "b" / "y.jpg"):
+        path.write_bytes(encode(textured(32, 40), "PNG" if path.suffix == ".png" else "JPEG"))
+    out = tmp_path / "ela"
+    assert main(["ela", str(folder), "--out-dir", str(out)]) == 0
+    written = sorted(p.name for p in out.iterdir())
+    assert len(written) == 4 and len(set(written)) == 4, written
+    assert main(["ela", str(folder)]) == 0  # beside the images
+    capsys.readouterr()
+    assert main(["ela", str(folder)]) == 0  # a second run does not analyse the first run's PNGs
+    assert not any(p.stem.endswith("_ela_ela") for p in folder.rglob("*"))
+
+
+def test_unusable_names_and_file_objects_are_load_errors(tmp_path, capsys):
+    from imgfake.cli import main
+    from imgfake.resources import samples_dir
+
+    with pytest.raises(ImageLoadError, match="not a usable file name"):
+        load_image("x" * 5000)
+    with open(tmp_path / "w.jpg", "wb") as handle, pytest.raises(ImageLoadError, match="cannot be read"):
+        load_image(handle)
+    status = main(["info", str(samples_dir()), "y" * 300])
+    out, err = capsys.readouterr()
+    assert status == 1 and out.count(": JPEG") >= 5 and err.count("imgfake: ") == 1
+
+
+def test_on_grid_checks_its_factor():
+    from imgfake.results import AnalysisResult
+
+    result = AnalysisResult("x", heatmap=np.zeros((2, 2), np.float32), cell=8, image_size=(16, 16))
+    with pytest.raises(ValueError, match="integer >= 1"):
+        result.on_grid(0)
+    with pytest.raises(ValueError, match="larger than"):
+        result.on_grid(32)

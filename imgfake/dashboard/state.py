@@ -38,7 +38,7 @@ import traitlets
 from PIL import Image
 
 from .._version import __version__
-from ..display import PREVIEW_SIDE, direction_words, display_factor, evidence_image
+from ..display import NOT_ANALYSED_RGB, PREVIEW_SIDE, direction_words, display_factor, evidence_image
 from ..forensics.ela import ela_image
 from ..forensics.registry import available, get as get_analysis, run_analysis, run_safely
 from ..forensics.registry import clear_cache as clear_analysis_cache
@@ -46,6 +46,7 @@ from ..io import DEFAULT_MAX_PIXELS, ImageLoadError, LoadedImage, load_image
 from ..learn.analysis import shared_detector
 from ..report import report_html
 from ..resources import samples_dir
+from ..scan import error_message
 from ..results import AnalysisResult, Finding
 
 __all__ = [
@@ -428,7 +429,7 @@ class DashboardState(traitlets.HasTraits):
         except Exception as exc:  # a decoder bug must not take the page down
             log.exception("loading %r failed", name)
             return ImageItem(uid=uid, name=name, n_bytes=len(data), origin=origin, verdict="none",
-                             error=f"{name!r} could not be read ({type(exc).__name__}: {exc}).")
+                             error=f"{name!r} could not be read: {error_message(exc)}.")
         factor = display_factor(image.height, image.width, max_side=self.preview_side)
         h, w = (image.height // factor) * factor, (image.width // factor) * factor
         photo = image.pixels if factor == 1 else np.asarray(Image.fromarray(image.pixels[:h, :w]).reduce(factor))
@@ -455,7 +456,9 @@ class DashboardState(traitlets.HasTraits):
                 return image
         image = load_image(item.data, name=item.name, max_bytes=max(self.max_upload_bytes, len(item.data)),
                            max_pixels=self.max_pixels)
-        self._keep_decoded(item.uid, image)
+        with self._lock:
+            if self._find(item.uid)[1] is not None:  # not cleared meanwhile
+                self._keep_decoded(item.uid, image)
         return image
 
     def _keep_decoded(self, uid: int, image: LoadedImage) -> None:
@@ -610,7 +613,7 @@ class DashboardState(traitlets.HasTraits):
         log.error("dashboard error while %s", doing or "working", exc_info=exc)
         what = f" while {doing}" if doing else ""
         self.error_details = "".join(traceback.format_exception(exc))
-        self.error = f"Something went wrong{what}: {type(exc).__name__}: {exc}"
+        self.error = f"Something went wrong{what}: {error_message(exc)}"
         self.busy = False
 
     def wait(self, timeout: float = 60.0) -> None:
@@ -645,8 +648,12 @@ class DashboardState(traitlets.HasTraits):
     def ela_display(self, item: ImageItem, *, quality: int | None = None) -> np.ndarray:
         """The error-level image of `item` as drawn (current quality, gain and mode), RGB."""
         result = self.evidence_result(item, "ela", quality=quality)
-        grey = ela_image(result.on_grid(item.factor), gain=self.gain, mode=self.mode)
-        return np.repeat(grey[..., None], 3, axis=2)
+        levels = result.on_grid(item.factor)
+        missing = np.isnan(levels)
+        grey = ela_image(np.where(missing, 0.0, levels), gain=self.gain, mode=self.mode)
+        shown = np.repeat(grey[..., None], 3, axis=2)
+        shown[missing] = NOT_ANALYSED_RGB  # e.g. the part a truncated file did not hold
+        return shown
 
     def _compute_view(self, item: ImageItem) -> EvidenceView:
         kind = self.evidence
@@ -742,7 +749,7 @@ class DashboardState(traitlets.HasTraits):
                 visuals[index] = {"photo": item.photo, "evidence": self.ela_display(item)}
             except Exception as exc:
                 log.warning("no error-level image of %r for the report", item.name, exc_info=True)
-                visuals[index] = {"evidence_error": str(exc) or type(exc).__name__}
+                visuals[index] = {"evidence_error": error_message(exc)}
             if item is self.current:
                 zoom = index
         return report_html(data, visuals=visuals, zoom=zoom)

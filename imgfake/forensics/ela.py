@@ -396,7 +396,8 @@ def ela_analysis(image, *, quality: int = 90, cell: int = 1) -> AnalysisResult:
     residual = ela(image.pixels, quality=quality, subsampling=subsampling)
     grey_sum = _channel_sum(residual)  # three channels: at most 765, exact in uint16
     heatmap = grey_sum * np.float32(1 / 3) if cell == 1 else cell_means(grey_sum, cell) / np.float32(3)
-    stats = _histogram_stats(np.bincount(grey_sum.ravel(), minlength=1), 1 / 3)
+    decoded = grey_sum if image.undecoded is None else grey_sum[~image.undecoded]  # not what a cut file lost
+    stats = _histogram_stats(np.bincount(decoded.ravel(), minlength=1), 1 / 3)
     return AnalysisResult(
         name="ela", heatmap=heatmap, cell=cell, direction="high", units="grey levels",
         details={"quality": quality, "subsampling": subsampling, **stats.to_dict()},

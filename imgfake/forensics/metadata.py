@@ -22,6 +22,7 @@ import numpy as np
 from PIL import ExifTags, Image
 
 from ..results import AnalysisResult, Finding
+from ..scan import error_message
 from .registry import register
 
 if TYPE_CHECKING:  # imgfake.io imports nothing from here; this keeps the import graph one-way
@@ -267,7 +268,7 @@ def _read_ifd(
     try:
         return dict(read() or {})
     except Exception as exc:  # noqa: BLE001 - any failure is recorded, never raised
-        problems.append(f"The {label} block could not be read: {type(exc).__name__}: {exc}")
+        problems.append(f"The {label} block could not be read: {error_message(exc)}")
         return None
 
 
@@ -290,7 +291,7 @@ def _decode_thumbnail(data: bytes, *, orientation: int, problems: list[str]) -> 
                 raise ValueError(f"{thumb.width}x{thumb.height} is too large for a thumbnail")
             rgb = thumb.convert("RGB")
     except Exception as exc:  # noqa: BLE001 - a broken thumbnail is a problem, not a crash
-        problems.append(f"The EXIF thumbnail could not be decoded: {type(exc).__name__}: {exc}")
+        problems.append(f"The EXIF thumbnail could not be decoded: {error_message(exc)}")
         return None
     transpose = _ORIENTATION_TRANSPOSE.get(orientation)
     if transpose is not None:

@@ -84,7 +84,10 @@ def noise_analysis(image, *, block: int = 16) -> AnalysisResult:
     """Noise level per `block` × `block` pixels. Suspicious either way: smoothing or painting
     lowers it, a region pasted from a noisier photo raises it."""
     heatmap = noise_map(image.pixels, block=block)
-    p5, p50, p95 = (float(v) for v in np.percentile(heatmap, [5, 50, 95]))
+    counted = heatmap.ravel()
+    if image.undecoded is not None:  # the part a truncated file did not hold is no evidence
+        counted = heatmap[~(cell_means(image.undecoded.view(np.uint8), block) > 0)]
+    p5, p50, p95 = (float(v) for v in np.percentile(counted, [5, 50, 95])) if counted.size else (np.nan,) * 3
     return AnalysisResult(
         name="noise", heatmap=heatmap, cell=block, direction="both", units="grey levels (std)",
         details={"block": block, "median": p50, "p5": p5, "p95": p95, "p5_p95_spread": p95 - p5},

@@ -37,6 +37,7 @@ import numpy as np
 
 from ..io import LoadedImage
 from ..results import DIRECTIONS, FAMILIES, AnalysisResult, Finding
+from ..scan import error_message
 
 __all__ = ["Analysis", "register", "unregister", "available", "get", "run_analysis", "run_safely",
            "clear_cache", "cache_info", "BUILTIN_PROVIDERS", "ENTRY_POINT_GROUP"]
@@ -104,7 +105,8 @@ class Analysis:
 
 
 _REGISTRY: dict[str, Analysis] = {}
-_LOCK = threading.RLock()
+_LOCK = threading.RLock()  # the registry and the cache
+_DISCOVERY_LOCK = threading.RLock()  # importing providers (they call register, which takes _LOCK)
 _DISCOVERED = False
 
 
@@ -148,7 +150,7 @@ def _discover() -> None:
     global _DISCOVERED
     if _DISCOVERED:
         return
-    with _LOCK:
+    with _DISCOVERY_LOCK:
         if _DISCOVERED:
             return
         _DISCOVERED = True  # set first: a provider importing this module must not recurse
@@ -156,8 +158,12 @@ def _discover() -> None:
         modules = [f"{package.__name__}.{m.name}" for m in pkgutil.iter_modules(package.__path__)
                    if m.name not in _NOT_METHODS and not m.name.startswith("_")]
         modules += BUILTIN_PROVIDERS
-        for module in modules:
-            importlib.import_module(module)
+        try:
+            for module in modules:
+                importlib.import_module(module)
+        except BaseException:
+            _DISCOVERED = False  # a built-in failed to import: try again next time, loudly
+            raise
         for entry in _entry_points():
             try:
                 entry.load()
@@ -304,7 +310,8 @@ def run_safely(name: str, image: LoadedImage, **params) -> AnalysisResult:
             title = get(name).title
         except ValueError:
             title = name
-        message = f"The {title} check could not run on this image: {str(exc) or type(exc).__name__}"
+        words = error_message(exc)
+        message = f"The {title} check could not run on this image: {words}"
         return AnalysisResult(name=name, findings=(Finding("analysis-failed", "notice", message),),
-                              details={"error": str(exc) or type(exc).__name__},
+                              details={"error": words},
                               image_size=(image.height, image.width))

@@ -255,7 +255,8 @@ class Detector:
             reasons.append(f"Not a JPEG: the model learnt from the JPEG compression traces of the "
                            f"{trained_on} images, so its score says little here. Rely on the findings.")
         elif tables not in known["tables"]:
-            seen = ", ".join(sorted({_quality_of(t) for t in familiar or known["tables"]}))
+            seen = ", ".join(sorted({_quality_of(t) for t in familiar or known["tables"]},
+                                    key=lambda q: float(q.lstrip("≈")) if q.lstrip("≈").isdigit() else 999))
             reasons.append(f"Outside the model's experience: it learnt from {trained_on} images saved "
                            f"with other JPEG settings (quality {seen}) than this one (quality "
                            f"{_quality_of(tables)}), so its score is unreliable here. Rely on the error "
@@ -416,13 +417,14 @@ def _shape_reasons(profile: dict, known: dict, crop: int) -> list[str]:
     if profile.get("flat"):
         reasons.append("The image is nearly uniform: there is no texture for the model to read, so its "
                        "score means nothing here.")
-    if min(w, h) < 0.5 * known["min_side"]:
+    if known.get("min_side") and min(w, h) < 0.5 * known["min_side"]:
         reasons.append(f"The image is only {w}×{h} pixels, far smaller than the images the model learnt "
                        f"from (at least {known['min_side']} pixels a side): its score is unreliable.")
     aspect = max(w, h) / max(1, min(w, h))
-    if aspect > 1.5 * known["max_aspect"]:
-        reasons.append(f"The image is {aspect:.1f} times longer than it is wide; the model learnt from "
-                       f"images of at most {known['max_aspect']:.1f}:1, so its score is unreliable.")
+    if known.get("max_aspect") and aspect > 1.5 * known["max_aspect"]:
+        shape = "wider than it is tall" if w > h else "taller than it is wide"
+        reasons.append(f"The image is {aspect:.1f} times {shape}; the model learnt from images of at "
+                       f"most {known['max_aspect']:.1f}:1, so its score is unreliable.")
     covered = min(crop, w) * min(crop, h) / (w * h)
     if covered < 0.25:
         reasons.append(f"The model reads one central {crop}×{crop} crop, {covered:.0%} of this image: "
@@ -448,8 +450,8 @@ def _read_training_profile(path: Path | None, config: dict) -> dict | None:
     return {
         "n": len(entries),
         "tables": {t: tuple(c) for t, c in tables.items()},
-        "min_side": min((min(s) for s in sides), default=0),
-        "max_aspect": max((max(s) / max(1, min(s)) for s in sides), default=1.0),
+        "min_side": min((min(s) for s in sides), default=None),  # None: sizes not recorded
+        "max_aspect": max((max(s) / max(1, min(s)) for s in sides), default=None),
     }
 
 
