@@ -29,6 +29,8 @@ from .registry import register
 
 __all__ = ["ghost_curves", "ghost_map", "GHOST_QUALITIES"]
 
+_SQUARES = (np.arange(256, dtype=np.uint32) ** 2).astype(np.uint16)
+
 #: Qualities of the re-saves (the ghost is looked for below the image's own quality).
 GHOST_QUALITIES = tuple(range(50, 100, 5))
 
@@ -44,9 +46,11 @@ def ghost_curves(pixels: np.ndarray, *, qualities=GHOST_QUALITIES, cell: int = 1
     """
     curves = []
     for q in qualities:  # one re-save at a time: memory stays that of one ELA
-        r = ela(pixels, quality=q, subsampling=subsampling).astype(np.uint32)
-        square = (r * r).sum(axis=2)  # at most 3 × 255² < 2^18
-        del r
+        squared = _SQUARES[ela(pixels, quality=q, subsampling=subsampling)]  # uint16: 255² fits
+        square = squared[..., 0].astype(np.uint32)
+        square += squared[..., 1]
+        square += squared[..., 2]  # at most 3 × 255² < 2^18
+        del squared
         curves.append(cell_means(square, cell) / np.float32(3))
     return np.stack(curves).astype(np.float32)
 
