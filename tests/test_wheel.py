@@ -68,7 +68,7 @@ def test_the_wheel_carries_the_model_samples_and_dashboard(installed):
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
     for needed in ("imgfake/_shipped/models/default/model.keras", "imgfake/_shipped/models/default/imgfake.json",
                    "imgfake/_shipped/data/samples/samples.json", "imgfake/_shipped/dashboards/imgfake.ipynb",
-                   "imgfake/_shipped/voila.json", "imgfake/py.typed"):
+                   "imgfake/_shipped/voila.json", "imgfake/py.typed", "imgfake/forensics/data/qtables.json"):
         assert needed in names, f"{needed} is missing from the wheel"
     assert not any(n.startswith(("tests/", "notebooks/", "benchmarks/")) for n in names)
 
