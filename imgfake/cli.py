@@ -120,6 +120,13 @@ def _parser() -> argparse.ArgumentParser:
     add_arguments(p)
     p.set_defaults(func=_cmd_dashboard)
 
+    p = sub.add_parser("bench-methods", help="score every registered method on a forgery set made by `imgfake synth`")
+    p.add_argument("data", type=Path, metavar="SYNTH_DIR", help="a folder written by `imgfake synth` (with masks)")
+    p.add_argument("--methods", default="", metavar="NAMES", help="comma-separated analyses (default: all but the model)")
+    p.add_argument("--n-boot", type=int, default=200, help="bootstrap replicates of the AUC intervals (default 200)")
+    p.add_argument("--json", action="store_true", help="the results as one JSON line")
+    p.set_defaults(func=_cmd_bench_methods)
+
     p = sub.add_parser("train", help="train a model bundle on folders of real/edited images")
     p.add_argument("data", nargs="+", type=Path, metavar="DATA_DIR",
                    help="folders with real/ and edited/ sub-folders (see data/README.md)")
@@ -425,6 +432,39 @@ def _cmd_dashboard(args) -> int:
 
     serve(host=args.host, port=args.port)
     return EXIT_OK  # pragma: no cover - serve() replaces this process
+
+
+def _cmd_bench_methods(args) -> int:
+    from .learn.bench import bench_methods
+
+    if not (args.data / "manifest.csv").is_file():
+        raise UsageError(f"{args.data} has no manifest.csv: make a forgery set with `imgfake synth` first")
+    names = _chosen_analyses(args.methods) if args.methods else None
+    progress = _Progress(sum(1 for _ in open(args.data / "manifest.csv")) - 1)
+    try:
+        result = bench_methods(args.data, methods=names, n_boot=args.n_boot, progress=lambda i, n: progress.step())
+    finally:
+        progress.close()
+    if args.json:
+        print(json.dumps(rounded(result)))
+        return EXIT_OK
+    kinds = sorted(result["floor_f1"])
+
+    def auc_text(m: dict, kind: str) -> str:
+        auc = m["auc"].get(kind)
+        return "–" if auc is None else f"{auc[0]:.2f} [{auc[1]:.2f},{auc[2]:.2f}]"
+
+    def f1_text(m: dict, kind: str) -> str:
+        value = m["f1_best"].get(kind)
+        return "–" if value is None else f"{value:.2f}"
+
+    print(f"{'method':12s} " + " ".join(f"{k + ' AUC':>18s} {k + ' F1':>14s}" for k in kinds) + "   s/MP")
+    for name, m in result["methods"].items():
+        cells = " ".join(f"{auc_text(m, k):>18s} {f1_text(m, k):>14s}" for k in kinds)
+        print(f"{name:12s} {cells}   {m['seconds_per_mp']:.2f}")
+    floor = " ".join(f"{'':>18s} {result['floor_f1'][k]:>14.2f}" for k in kinds)
+    print(f"{'floor':12s} {floor}   (pixel F1 of calling every pixel edited)")
+    return EXIT_OK
 
 
 def _cmd_train(args) -> int:

@@ -33,6 +33,7 @@ __all__ = [
     "resave_figure",
     "probability_gauge",
     "class_bar_figure",
+    "methods_figure",
 ]
 
 #: Plotly template shared by every imgfake figure.
@@ -580,3 +581,15 @@ def class_bar_figure(probs: Mapping[str, float], *, title: str = "What kind of e
     )
     fig.update_xaxes(range=[0, 1], tickformat=".0%", title="Probability")
     return _finish(fig, title, height=120 + 40 * len(ranked))
+
+
+def methods_figure(bench: Mapping, *, metric: str = "f1_best", title: str | None = None) -> go.Figure:
+    """Methods × kinds of forgery, coloured by `metric` (from :func:`imgfake.learn.bench.bench_methods`)."""
+    methods = list(bench["methods"])
+    kinds = sorted({k for m in bench["methods"].values() for k in m.get(metric, {})})
+    z = [[bench["methods"][m].get(metric, {}).get(k) for k in kinds] for m in methods]
+    text = [["–" if v is None else f"{v:.2f}" for v in row] for row in z]
+    fig = go.Figure(go.Heatmap(z=z, x=kinds, y=methods, text=text, texttemplate="%{text}", zmin=0, zmax=1,
+                               colorscale="Viridis", colorbar=dict(title=metric)))
+    return _finish(fig, title or f"{metric} per method and kind of forgery", height=120 + 40 * len(methods))
+
