@@ -27,8 +27,9 @@ __all__ = ["Finding", "AnalysisResult", "SEVERITIES", "DIRECTIONS", "FAMILIES"]
 SEVERITIES = ("info", "notice", "warning")
 #: Which way a map is suspicious.
 DIRECTIONS = ("high", "low", "both")
-#: Families of methods, in the order consumers list them.
-FAMILIES = ("compression", "noise", "cloning", "camera", "metadata", "model")
+#: Families of methods, in the order consumers list them. "lens": views for the eye (PCA,
+#: gradients, high-pass) with no suspicious direction of their own and no score.
+FAMILIES = ("compression", "noise", "cloning", "camera", "metadata", "model", "lens")
 
 
 @dataclass(frozen=True)
