@@ -61,6 +61,7 @@ bench: $(STAMP) chromium
 	$(PY) benchmarks/ela_speed.py
 	$(PY) benchmarks/predict_speed.py
 	$(PY) benchmarks/dashboard_speed.py
+	$(PY) benchmarks/memory.py
 
 model: $(STAMP)
 	nice -n 5 $(PY) scripts/train_default.py
