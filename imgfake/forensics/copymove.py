@@ -29,8 +29,9 @@ from .registry import register
 
 __all__ = ["match_keypoints", "find_clones", "clone_mask"]
 
-#: Longest side the keypoints are found at (larger photos are scaled down first, for speed).
-MAX_SIDE = 1600
+#: Longest side the keypoints are found at: larger photos are scaled down first. SIFT doubles its
+#: input and keeps a float pyramid of it; at 1,600 px that alone was 13 x a 12 MP photo's memory.
+MAX_SIDE = 1024
 
 
 def _cv2():
@@ -41,7 +42,7 @@ def _cv2():
     return cv2
 
 
-def match_keypoints(grey: np.ndarray, *, max_keypoints: int = 6000, ratio: float = 0.6,
+def match_keypoints(grey: np.ndarray, *, max_keypoints: int = 4000, ratio: float = 0.6,
                     min_distance: float = 12.0, k: int = 8) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of SIFT keypoints of `grey` that look alike (g2NN test), far enough apart.
 
