@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["BLOCK", "MCU", "ZIGZAG", "DCT8", "DCT_BASIS", "central_crop_box", "central_crop",
-           "lattice", "cell_means", "one_blas_thread"]
+           "lattice", "cell_means", "cell_variance", "cells_touching", "one_blas_thread"]
 
 #: Side of a JPEG DCT block (pixels).
 BLOCK = 8
@@ -121,6 +121,28 @@ def cell_means(values: np.ndarray, cell: int) -> np.ndarray:
     ny = np.minimum(cell, h - np.arange(0, h, cell))
     nx = np.minimum(cell, w - np.arange(0, w, cell))
     return (sums / (ny[:, None] * nx[None, :])).astype(np.float32)
+
+
+def cell_variance(values: np.ndarray, cell: int) -> np.ndarray:
+    """Variance of a 2-D array per cell (the grid of :func:`cell_means`), float64, never below 0.
+
+    ``E[x²] − E[x]²`` from cell sums: integers of up to 16 bits are squared exactly in 32 bits,
+    so no float copy of the image is made.
+    """
+    values = np.asarray(values)
+    mean = cell_means(values, cell).astype(np.float64)
+    if values.dtype.kind in "iu" and values.dtype.itemsize <= 2:
+        square = values.astype(np.int32 if values.dtype.kind == "i" else np.uint32)
+        square *= square
+    else:
+        square = values.astype(np.float64) ** 2
+    mean_square = cell_means(square, cell).astype(np.float64)
+    return np.maximum(mean_square - mean * mean, 0.0)
+
+
+def cells_touching(mask: np.ndarray, cell: int) -> np.ndarray:
+    """The cells of the :func:`cell_means` grid that hold at least one true pixel of `mask`."""
+    return cell_means(np.asarray(mask, bool).view(np.uint8), cell) > 0
 
 
 class one_blas_thread:  # noqa: N801 - used like a function: ``with one_blas_thread():``

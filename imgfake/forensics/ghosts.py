@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..results import AnalysisResult, Finding
-from .blocks import cell_means
+from .blocks import cell_means, cell_variance
 from .ela import ela
 from .registry import register
 
@@ -58,11 +58,7 @@ def ghost_curves(pixels: np.ndarray, *, qualities=GHOST_QUALITIES, cell: int = 1
 def textured_cells(pixels: np.ndarray, cell: int, *, min_std: float = 1.0) -> np.ndarray:
     """Cells whose grey levels vary by at least `min_std` (flat cells carry no JPEG signal)."""
     grey = pixels.astype(np.uint16).sum(axis=2)  # 0..765
-    mean = cell_means(grey, cell).astype(np.float64)
-    square = grey.astype(np.uint32)
-    square *= square
-    variance = cell_means(square, cell).astype(np.float64) - mean * mean
-    return variance >= (3 * min_std) ** 2
+    return cell_variance(grey, cell) >= (3 * min_std) ** 2
 
 
 def ghost_map(curves: np.ndarray, qualities, *, below: int, textured: np.ndarray | None = None

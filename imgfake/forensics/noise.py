@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from ..results import AnalysisResult
-from .blocks import cell_means
+from .blocks import cell_variance, cells_touching
 from .registry import register
 
 __all__ = ["noise_residual", "noise_map"]
@@ -61,13 +61,7 @@ def noise_map(pixels: np.ndarray, *, block: int = 16) -> np.ndarray:
     """
     if not isinstance(block, (int, np.integer)) or block < 2:
         raise ValueError(f"block must be an integer >= 2, got {block!r}")
-    residual = _residual_int16(pixels)
-    mean = cell_means(residual, block).astype(np.float64)
-    square = residual.astype(np.int32)
-    square *= square
-    mean_square = cell_means(square, block).astype(np.float64)
-    del square
-    return np.sqrt(np.maximum(mean_square - mean * mean, 0.0)).astype(np.float32)
+    return np.sqrt(cell_variance(_residual_int16(pixels), block)).astype(np.float32)
 
 
 @register(
@@ -86,7 +80,7 @@ def noise_analysis(image, *, block: int = 16) -> AnalysisResult:
     heatmap = noise_map(image.pixels, block=block)
     counted = heatmap.ravel()
     if image.undecoded is not None:  # the part a truncated file did not hold is no evidence
-        counted = heatmap[~(cell_means(image.undecoded.view(np.uint8), block) > 0)]
+        counted = heatmap[~cells_touching(image.undecoded, block)]
     p5, p50, p95 = (float(v) for v in np.percentile(counted, [5, 50, 95])) if counted.size else (np.nan,) * 3
     return AnalysisResult(
         name="noise", heatmap=heatmap, cell=block, direction="both", units="grey levels (std)",

@@ -289,9 +289,9 @@ def run_analysis(name: str, image: LoadedImage, *, cache: bool = True, **params)
 
 def _without_undecoded(result: AnalysisResult, undecoded) -> AnalysisResult:
     """Cells holding pixels a truncated file did not contain are not analysed: NaN."""
-    from .blocks import cell_means
+    from .blocks import cells_touching
 
-    covered = cell_means(undecoded.view(np.uint8), result.cell) > 0
+    covered = cells_touching(undecoded, result.cell)
     heat = np.array(result.heatmap, np.float32)
     heat[covered] = np.nan
     mask = None if result.mask is None else np.where(covered, False, result.mask)
