@@ -25,7 +25,7 @@ import numpy as np
 from ..results import AnalysisResult, Finding
 from .blocks import cell_means, cell_variance
 from .ela import ela
-from .registry import register
+from .registry import register, run_analysis
 
 __all__ = ["ghost_curves", "ghost_map", "GHOST_QUALITIES"]
 
@@ -115,14 +115,7 @@ def ghost_analysis(image, *, block: int = 16) -> AnalysisResult:
     """JPEG ghosts per `block` × `block` pixels (not the display grid: a ghost needs a block's
     worth of pixels); score = the 99th-percentile strength."""
     cell = int(block)
-    quality = None
-    if image.jpeg is not None and image.jpeg.quantization:
-        from .jpeg import estimate_jpeg_quality
-
-        try:
-            quality = estimate_jpeg_quality(image.jpeg.quantization).quality
-        except ValueError:
-            quality = None
+    quality = run_analysis("jpeg", image).details.get("quality")  # None: no JPEG, or invalid tables
     below = quality if quality is not None else 100
     curves = ghost_curves(image.pixels, cell=cell, subsampling=image.resave_subsampling)
     strength, _, ghost_quality = ghost_map(curves, GHOST_QUALITIES, below=below,

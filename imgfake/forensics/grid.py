@@ -23,6 +23,7 @@ import numpy as np
 
 from ..results import AnalysisResult, Finding
 from .blocks import DCT_BASIS, one_blas_thread
+from .lenses import luminance
 from .registry import register
 
 __all__ = ["zeros_by_origin", "grid_votes"]
@@ -40,7 +41,7 @@ def zeros_by_origin(pixels: np.ndarray, *, cell: int = 32) -> np.ndarray:
         Index ``dy * 8 + dx``: blocks starting at rows ``dy + 8i`` and columns ``dx + 8j``; a
         block counts in the cell holding its centre. NaN where a cell has no whole block.
     """
-    y = pixels.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32) - 128.0
+    y = luminance(pixels) - np.float32(128)
     h, w = y.shape
     rows, cols = -(-h // cell), -(-w // cell)
     out = np.full((64, rows, cols), np.nan, np.float32)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 
 from ..results import AnalysisResult, Finding
-from .registry import register
+from .registry import register, run_analysis
 
 __all__ = ["generator_traces", "GENERATOR_NAMES"]
 
@@ -100,12 +100,10 @@ def _excerpt(text: str, n: int = 80) -> str:
 def provenance_analysis(image) -> AnalysisResult:
     """Generator traces; score 1 when the file declares AI generation, else None (absence of a
     trace is no evidence of anything)."""
-    from .metadata import read_metadata
-
-    meta = read_metadata(image)
+    meta = run_analysis("metadata", image).details  # read once, shared with the metadata analysis
     info = image.info or {}
-    software = [meta.software, meta.processing_software, meta.xmp_creator_tool, *meta.xmp_history_agents,
-                info.get("comment"), *(info.get("text") or {}).values()]
+    software = [meta.get("software"), meta.get("processing_software"), meta.get("xmp_creator_tool"),
+                *(meta.get("xmp_history_agents") or ()), info.get("comment"), *(info.get("text") or {}).values()]
     software = [s for s in software if isinstance(s, str) and len(s) < 300]
     findings = generator_traces(text=info.get("text"), xmp=image.xmp, software=software)
     generated = any(f.severity == "warning" for f in findings)

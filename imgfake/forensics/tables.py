@@ -25,7 +25,7 @@ from importlib import resources
 
 from ..results import AnalysisResult, Finding
 from .jpeg import table_signature
-from .registry import register
+from .registry import register, run_analysis
 
 __all__ = ["table_database", "camera_findings"]
 
@@ -95,10 +95,8 @@ def tables_analysis(image) -> AnalysisResult:
     """Table signature findings; no score (a re-save is not an edit)."""
     if image.jpeg is None or not image.jpeg.quantization:
         return AnalysisResult(name="tables", details={"format": image.format})
-    from .metadata import read_metadata
-
     signature = table_signature(image.jpeg.quantization)
-    meta = read_metadata(image)
-    findings, details = camera_findings(signature, make=meta.make, model=meta.model)
+    meta = run_analysis("metadata", image).details  # read once, shared with the metadata analysis
+    findings, details = camera_findings(signature, make=meta.get("make"), model=meta.get("model"))
     return AnalysisResult(name="tables", findings=tuple(findings),
                           details={"signature": signature, **details})
