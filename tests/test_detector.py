@@ -151,3 +151,15 @@ def test_domain_note_flags_images_unlike_the_training_data(detector, tmp_path):
     ((_, pred),) = list(detector.predict_paths([path]))
     assert pred.domain_note == notes[1]
     assert pred.to_dict()["domain_note"] == notes[1]
+
+
+def test_a_verdict_and_its_heatmap_preprocess_the_image_once(detector, monkeypatch):
+    import imgfake.learn.detector as detector_module
+
+    calls = []
+    real = detector_module.preprocess_image
+    monkeypatch.setattr(detector_module, "preprocess_image", lambda *a, **k: calls.append(1) or real(*a, **k))
+    image = load_image(encode(pixels(7), quality=90), name="once.jpg")
+    detector.predict([image])
+    detector.heatmap(image)
+    assert len(calls) == 1

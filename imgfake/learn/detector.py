@@ -142,6 +142,7 @@ class Detector:
         self._temperature = float(stage2.get("temperature", 1.0))
         self._lock = threading.Lock()
         self._heatmap_model = None
+        self._last_maps: tuple[str | None, np.ndarray | None] = (None, None)  # (sha256, maps)
         self._training_tables: dict | None | bool = False  # the training profile; False: not read yet
 
     # ------------------------------------------------------------------ loading
@@ -197,8 +198,21 @@ class Detector:
         return preds
 
     def preprocess(self, image: LoadedImage | np.ndarray) -> np.ndarray:
-        """The model input for one image (the same function training used)."""
-        return preprocess_image(image, self.preprocessing)
+        """The model input for one image (the same function training used).
+
+        The last file's maps are kept, so a verdict followed by its heatmap (the ``model``
+        analysis, the dashboard) computes them once.
+        """
+        key = image.sha256 if isinstance(image, LoadedImage) else None
+        with self._lock:
+            if key is not None and self._last_maps[0] == key:
+                return self._last_maps[1]
+        maps = preprocess_image(image, self.preprocessing)
+        if key is not None:
+            maps.setflags(write=False)
+            with self._lock:
+                self._last_maps = (key, maps)
+        return maps
 
     def predict(self, images: Sequence[LoadedImage | np.ndarray], *, batch_size: int = 32) -> list[Prediction]:
         """Predict for images already in memory (``LoadedImage`` keeps the JPEG evidence; a
