@@ -332,3 +332,28 @@ def _report(case: Case, image, results) -> None:
     page = report_html({"images": [record], "settings": {}}, visuals={0: visual})
     if "could not be drawn" in page:
         raise ValueError("a record could not be drawn")
+
+
+class _Hang(BaseException):  # not an Exception: check_case must not catch it
+    pass
+
+
+def _alarm(signum, frame):
+    raise _Hang()
+
+
+def check_within(case: Case, seconds: int) -> Outcome:
+    """:func:`check_case` under a time limit (SIGALRM, main thread): a case that does not finish
+    within `seconds` is the outcome "hang"."""
+    import signal
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(seconds)
+    try:
+        return check_case(case)
+    except _Hang:
+        return Outcome("hang", f"no answer within {seconds} s")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
