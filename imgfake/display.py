@@ -1,5 +1,5 @@
-"""Display helpers shared by the dashboard, the report and notebooks: pooling for previews,
-colour maps for evidence maps, and plain-words readings of scores. Pure NumPy, no plotly.
+"""Display helpers shared by the dashboard, the report and notebooks: preview sizes, colour
+maps for evidence maps, and plain-words readings of scores. Pure NumPy, no plotly.
 """
 
 from __future__ import annotations
@@ -8,48 +8,13 @@ import numpy as np
 
 from .results import AnalysisResult
 
-__all__ = ["PREVIEW_SIDE", "NOT_ANALYSED_RGB", "pool_mean", "display_factor", "colormap",
+__all__ = ["PREVIEW_SIDE", "NOT_ANALYSED_RGB", "display_factor", "colormap",
            "evidence_image", "direction_words", "verdict_words"]
 
 #: Longest side of the images drawn on a page (full resolution is used for every computation).
 PREVIEW_SIDE = 1024
 #: Colour of "not analysed" cells (NaN) in an evidence image.
 NOT_ANALYSED_RGB = (72, 78, 88)
-
-
-def pool_mean(pixels: np.ndarray, factor: int) -> np.ndarray:
-    """Mean over ``factor × factor`` blocks (the bottom/right remainder is cropped).
-
-    Parameters
-    ----------
-    pixels : ndarray of uint8, shape (H, W) or (H, W, C)
-    factor : int >= 1
-
-    Returns
-    -------
-    ndarray of float32, shape (H // factor, W // factor[, C])
-
-    Integer sums over strided views: ~10× faster than ``reshape(...).mean()`` on 12 MP.
-    """
-    pixels = np.asarray(pixels)
-    if pixels.dtype != np.uint8:
-        raise ValueError(f"pool_mean takes uint8 pixels, got {pixels.dtype}")
-    if not isinstance(factor, (int, np.integer)) or factor < 1:
-        raise ValueError(f"factor must be an integer >= 1, got {factor!r}")
-    if factor == 1:
-        return pixels.astype(np.float32)
-    h, w = (pixels.shape[0] // factor) * factor, (pixels.shape[1] // factor) * factor
-    if h == 0 or w == 0:
-        raise ValueError(f"factor {factor} is larger than the image {pixels.shape[:2]}")
-    cropped = pixels[:h, :w]
-    dtype = np.uint16 if factor * factor * 255 < 2**16 else np.uint32
-    rows = cropped[0::factor].astype(dtype)
-    for i in range(1, factor):
-        rows += cropped[i::factor]
-    out = rows[:, 0::factor].copy()
-    for j in range(1, factor):
-        out += rows[:, j::factor]
-    return out.astype(np.float32) * np.float32(1.0 / (factor * factor))
 
 
 def display_factor(height: int, width: int, *, max_side: int = PREVIEW_SIDE) -> int:

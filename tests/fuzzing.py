@@ -320,7 +320,6 @@ except Exception:  # pragma: no cover
 
 
 def _report(case: Case, image, results) -> None:
-    from imgfake.display import pool_mean
     from imgfake.forensics.ela import ela_image
     from imgfake.report import report_html
 
@@ -328,7 +327,7 @@ def _report(case: Case, image, results) -> None:
               "findings": [f.to_dict() for r in results.values() for f in r.findings],
               "analyses": {n: r.to_dict() for n, r in results.items()}, "verdict": {"status": "none"}}
     ela = results["ela"].on_grid(1)
-    visual = {"photo": pool_mean(image.pixels, 1).astype(np.uint8), "evidence": ela_image(np.nan_to_num(ela))}
+    visual = {"photo": image.pixels, "evidence": ela_image(np.nan_to_num(ela))}
     page = report_html({"images": [record], "settings": {}}, visuals={0: visual})
     if "could not be drawn" in page:
         raise ValueError("a record could not be drawn")

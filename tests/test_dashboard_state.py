@@ -17,7 +17,7 @@ from PIL import Image
 
 from imgfake.dashboard import Dashboard, DashboardState
 from imgfake.dashboard.state import SAMPLES_DIR, list_samples
-from imgfake.display import pool_mean, verdict_words
+from imgfake.display import verdict_words
 
 from imagefactory import encode, jpeg_roundtrip, textured
 
@@ -121,16 +121,6 @@ def test_ela_runs_at_full_resolution_and_is_pooled_for_display(state, count_reco
     inside = residual[171:341, 256:512].mean()
     outside = np.concatenate([residual[:150].ravel(), residual[370:].ravel()]).mean()
     assert inside > 5 * outside + 1, (inside, outside)
-
-
-def test_pool_mean_matches_block_means():
-    rng = np.random.default_rng(0)
-    pixels = rng.integers(0, 256, (50, 70, 3), dtype=np.uint8)
-    expected = pixels[:48, :68].reshape(12, 4, 17, 4, 3).mean(axis=(1, 3))
-    np.testing.assert_allclose(pool_mean(pixels, 4), expected, rtol=1e-6)
-    np.testing.assert_array_equal(pool_mean(pixels, 1), pixels.astype(np.float32))
-    with pytest.raises(ValueError, match="uint8"):
-        pool_mean(pixels.astype(np.float32), 2)
 
 
 def test_noise_and_model_views(state):
