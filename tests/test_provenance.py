@@ -1,8 +1,6 @@
 """Generator traces, from files the test writes the way generators write them."""
 
-import io
 
-import numpy as np
 from PIL import Image, PngImagePlugin
 
 from imgfake.forensics.registry import run_analysis

@@ -1,6 +1,5 @@
 """Camera signatures from JPEG tables: the shipped database and known answers."""
 
-import numpy as np
 import pytest
 from PIL import Image
 
