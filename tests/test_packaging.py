@@ -93,3 +93,12 @@ def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
     readme = (ROOT / "README.md").read_text()
     assert "make dashboard" in readme and "make test" in readme
+
+
+def test_the_command_line_starts_without_the_dashboard_widgets():
+    out = _run(
+        "import sys, imgfake.cli as cli\n"
+        "cli._parser()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('ipywidgets', 'tensorflow', 'keras')))"
+    )
+    assert out.strip() == "[]"
