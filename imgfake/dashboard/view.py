@@ -632,9 +632,11 @@ _WELCOME = """
 photo you will see:</p>
 <ul>
 <li><b>a verdict</b> from a trained model: how likely the photo was edited;</li>
-<li><b>the photo beside its error levels</b> (ELA): areas whose JPEG history differs from the rest
+<li><b>the photo beside the map of a forensic method</b>, one button each: error levels (ELA),
+JPEG ghosts, the JPEG grid, noise, copy-move and more; areas whose history differs from the rest
 can stand out;</li>
-<li><b>what the file says</b>: its JPEG quality, camera, software and dates.</li>
+<li><b>what the file says</b>: its JPEG quality, which camera or program wrote it, software, dates
+and any AI-generator traces.</li>
 </ul>
 <p class='imgfake-hint'>Open "How to read this" below before drawing conclusions.</p>
 </div>
