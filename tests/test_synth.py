@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from imgfake.learn import synth
 from imgfake.learn.datasets import build_manifest, check_disjoint, split_manifest
 from imgfake.learn.synth import (
     MANIFEST_COLUMNS,
@@ -359,3 +360,30 @@ def test_samples_json_matches_files():
                 assert m.size == (r["width"], r["height"])
                 assert 0.03 < (np.asarray(m) > 0).mean() < 0.3
     assert total < 1_000_000
+
+
+@pytest.mark.parametrize("pattern", synth.BAYER_PATTERNS)
+@pytest.mark.parametrize("method", synth.DEMOSAIC_METHODS)
+def test_camera_like_keeps_the_measured_samples_and_interpolates_the_rest(pattern, method):
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, size=(40, 30, 3), dtype=np.uint8)
+    out = synth.camera_like(image, pattern=pattern, method=method)
+    assert out.shape == image.shape and out.dtype == np.uint8
+    measured = np.zeros(image.shape, bool)
+    for k, letter in enumerate(pattern):
+        dy, dx = divmod(k, 2)
+        measured[dy::2, dx::2, "RGB".index(letter)] = True
+    inner = np.zeros(image.shape, bool)
+    inner[2:-2, 2:-2] = True
+    assert (out[measured & inner] == image[measured & inner]).all()
+    assert (out[~measured & inner] != image[~measured & inner]).mean() > 0.5
+
+
+def test_camera_like_rejects_unknown_patterns_and_tiny_images():
+    image = np.zeros((8, 8, 3), np.uint8)
+    with pytest.raises(ValueError, match="pattern"):
+        synth.camera_like(image, pattern="RGBG")
+    with pytest.raises(ValueError, match="method"):
+        synth.camera_like(image, method="magic")
+    with pytest.raises(ValueError, match="2×2"):
+        synth.camera_like(np.zeros((1, 5, 3), np.uint8))

@@ -474,6 +474,65 @@ def retouch(
     raise ValueError(f"could not find a clone source for a {image.shape[:2]} image")
 
 
+# --------------------------------------------------------------------------- camera
+
+#: Bayer colour-filter layouts, named by their top-left 2×2 block read row by row.
+BAYER_PATTERNS: tuple[str, ...] = ("RGGB", "BGGR", "GRBG", "GBRG")
+#: Demosaicing algorithms of OpenCV: bilinear, edge-aware, variable number of gradients.
+DEMOSAIC_METHODS: tuple[str, ...] = ("bilinear", "edge-aware", "vng")
+_DEMOSAIC_SUFFIX = {"bilinear": "", "edge-aware": "_EA", "vng": "_VNG"}
+
+
+def bayer_mosaic(image: np.ndarray, *, pattern: str = "RGGB") -> np.ndarray:
+    """Sample a photo through a Bayer colour filter: one channel per pixel (uint8 H×W).
+
+    Examples
+    --------
+    >>> raw = bayer_mosaic(np.full((4, 4, 3), (10, 20, 30), np.uint8), pattern="RGGB")
+    >>> raw[:2, :2].tolist()
+    [[10, 20], [20, 30]]
+    """
+    image = check_rgb8(image, name="image")
+    if pattern not in BAYER_PATTERNS:
+        raise ValueError(f"pattern must be one of {BAYER_PATTERNS}, got {pattern!r}")
+    channel = {"R": 0, "G": 1, "B": 2}
+    raw = np.empty(image.shape[:2], np.uint8)
+    for k, letter in enumerate(pattern):
+        dy, dx = divmod(k, 2)
+        raw[dy::2, dx::2] = image[dy::2, dx::2, channel[letter]]
+    return raw
+
+
+def camera_like(image: np.ndarray, *, pattern: str = "RGGB", method: str = "bilinear") -> np.ndarray:
+    """What a camera would have made of a scene: Bayer mosaic, then OpenCV's demosaicing.
+
+    Every pixel then keeps one measured channel and two interpolated ones, in the periodic
+    pattern CFA analysis (:mod:`imgfake.forensics.cfa`) looks for. The measured samples are
+    exact: ``camera_like(x)`` equals ``x`` wherever ``pattern`` puts that channel.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        uint8 H×W×3, at least 2×2.
+    pattern : {"RGGB", "BGGR", "GRBG", "GBRG"}, optional
+    method : {"bilinear", "edge-aware", "vng"}, optional
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 H×W×3.
+    """
+    import cv2
+
+    raw = bayer_mosaic(image, pattern=pattern)
+    if method not in DEMOSAIC_METHODS:
+        raise ValueError(f"method must be one of {DEMOSAIC_METHODS}, got {method!r}")
+    if min(raw.shape) < 2:
+        raise ValueError(f"a Bayer mosaic needs at least 2×2 pixels, got {raw.shape[1]}×{raw.shape[0]}")
+    code = getattr(cv2, f"COLOR_Bayer{pattern}2RGB{_DEMOSAIC_SUFFIX[method]}")
+    return np.ascontiguousarray(cv2.cvtColor(raw, code))
+
+
 # --------------------------------------------------------------------------- JPEG
 
 
