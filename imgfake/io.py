@@ -124,6 +124,9 @@ class LoadedImage:
     undecoded : ndarray of bool, shape (H, W), or None
         For a truncated JPEG, the pixels the file did not hold (drawn mid-grey, never analysed:
         every analysis' map is NaN there); None when the whole image decoded.
+    data : bytes or None
+        The encoded file, for analyses that read it again (the JPEG's own DCT coefficients,
+        content credentials). None when the record was built from pixels alone.
     """
 
     pixels: np.ndarray
@@ -140,6 +143,7 @@ class LoadedImage:
     info: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     undecoded: np.ndarray | None = field(default=None, repr=False)
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def height(self) -> int:
@@ -317,6 +321,7 @@ def _decode(data: bytes, *, name: str | None, label: str, extension: str, max_pi
         info=info,
         notes=tuple(notes),
         undecoded=undecoded,
+        data=data,
     )
 
 
@@ -371,14 +376,26 @@ def _load_truncated_jpeg(data: bytes, *, label: str, max_pixels: int,
     return pil, np.ascontiguousarray(undecoded)
 
 
-def _oriented(mask: np.ndarray, orientation: int) -> np.ndarray:
-    """`mask` turned like ``ImageOps.exif_transpose`` turns the image (orientation 2–8)."""
-    ops = {2: (np.fliplr,), 3: (lambda m: np.rot90(m, 2),), 4: (np.flipud,),
-           5: (np.transpose,), 6: (lambda m: np.rot90(m, -1),), 7: (lambda m: np.rot90(m, 2).T,),
+def orient(array: np.ndarray, orientation: int) -> np.ndarray:
+    """`array` (its first two axes) turned like ``ImageOps.exif_transpose`` turns the image.
+
+    For maps computed on the file's stored layout (a JPEG's DCT blocks), so they line up with
+    :attr:`LoadedImage.pixels`. Orientation 1 (or any value outside 2–8) returns it as is.
+    """
+    if orientation not in range(2, 9):
+        return array
+    swap = lambda m: np.swapaxes(m, 0, 1)  # noqa: E731 - transpose of the first two axes
+    ops = {2: (lambda m: m[:, ::-1],), 3: (lambda m: m[::-1, ::-1],), 4: (lambda m: m[::-1],),
+           5: (swap,), 6: (lambda m: np.rot90(m, -1),), 7: (lambda m: swap(m[::-1, ::-1]),),
            8: (lambda m: np.rot90(m, 1),)}[orientation]
     for op in ops:
-        mask = op(mask)
-    return np.ascontiguousarray(mask, dtype=bool)
+        array = op(array)
+    return np.ascontiguousarray(array)
+
+
+def _oriented(mask: np.ndarray, orientation: int) -> np.ndarray:
+    """A bool `mask` turned like ``ImageOps.exif_transpose`` turns the image (orientation 2–8)."""
+    return np.ascontiguousarray(orient(mask, orientation), dtype=bool)
 
 
 def _read_source(source, *, name: str | None, max_bytes: int) -> tuple[bytes, str | None, str]:
