@@ -49,7 +49,7 @@ BUILTIN_PROVIDERS = ("imgfake.learn.analysis",)
 #: Entry-point group through which other packages add analyses.
 ENTRY_POINT_GROUP = "imgfake.analyses"
 #: Modules of the forensics package that are infrastructure, not methods.
-_NOT_METHODS = {"registry", "blocks"}
+_NOT_METHODS = {"registry", "blocks", "dct"}
 
 
 @dataclass(frozen=True)
