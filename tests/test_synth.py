@@ -387,3 +387,58 @@ def test_camera_like_rejects_unknown_patterns_and_tiny_images():
         synth.camera_like(image, method="magic")
     with pytest.raises(ValueError, match="2×2"):
         synth.camera_like(np.zeros((1, 5, 3), np.uint8))
+
+
+@pytest.mark.parametrize("edit", [synth.inpaint, synth.resample_region, synth.local_noise])
+def test_the_new_edits_change_only_their_region(edit):
+    image = _photo(96, 128, seed=4)
+    changed = 0
+    for seed in range(4):
+        forged, mask, how = edit(image, rng=np.random.default_rng(seed))
+        assert mask.shape == image.shape[:2] and 0.01 < mask.mean() < 0.3 and how
+        assert (forged[~mask] == image[~mask]).all()
+        changed += (forged[mask] != image[mask]).any(axis=-1).mean() > 0.3
+    assert changed >= 3
+
+
+def test_a_copy_move_pair_marks_the_copy_and_its_source():
+    image = _photo(96, 128, seed=5)
+    forged, copy, source = synth.copy_move(image, rng=np.random.default_rng(2), with_source=True)
+    assert copy.any() and source.any() and not (copy & source).any()
+    assert (forged[source] == image[source]).all()  # the source is untouched: it is marked anyway
+    edited, mask, detail = synth.apply_edit(image, kind="copy-move", rng=np.random.default_rng(2))
+    assert (edited[~mask] == image[~mask]).all() and detail.startswith("copy-move")
+    untouched = (edited == image).all(axis=-1) & mask
+    assert untouched.sum() > 0.3 * mask.sum()  # about half the mask is the (unchanged) source
+
+
+def test_non_aligned_double_compression_crops_between_the_saves():
+    image = _photo(96, 128, seed=6)
+    donor = _photo(96, 128, seed=7)
+    pair = synth.make_pair(image, kind="splice-nadjpg", rng=np.random.default_rng(0), quality=90,
+                           first_quality=60, donor=donor, grid_offset=(3, 5))
+    assert pair.mask.shape == (93, 123) and pair.detail.endswith("+offset3,5")
+    assert Image.open(io.BytesIO(pair.forged)).size == (123, 93)
+    with pytest.raises(ValueError, match="first_quality"):
+        synth.make_pair(image, kind="splice", rng=np.random.default_rng(0), quality=90, donor=donor,
+                        grid_offset=(1, 1))
+    with pytest.raises(ValueError, match="0..7"):
+        synth.make_pair(image, kind="splice", rng=np.random.default_rng(0), quality=90, first_quality=60,
+                        donor=donor, grid_offset=(8, 0))
+
+
+def test_a_benchmark_set_draws_each_kinds_own_history(sources: list[Path], tmp_path: Path):
+    out = make_forgery_set(sources, tmp_path / "bench", n_per_source=9, seed=3, max_side=96,
+                           kinds=synth.BENCH_KINDS)
+    forged = [r for r in _read_rows(out) if r["label"] == "1"]
+    assert {r["kind"] for r in forged} == set(synth.BENCH_KINDS)
+    for row in forged:
+        if row["kind"] in ("splice-djpg", "splice-nadjpg"):
+            assert 50 <= int(row["first_quality"]) <= 80
+            assert int(row["first_quality"]) + 10 <= int(row["quality"]) <= 100
+        if row["kind"] == "splice-nadjpg":
+            assert "+offset" in row["detail"]
+        if row["kind"] == "camera-splice":
+            assert int(row["quality"]) >= 96 and row["first_quality"] == ""
+    with pytest.raises(ValueError, match="kinds must be drawn"):
+        make_forgery_set(sources, tmp_path / "x", kinds=("blur-everything",))

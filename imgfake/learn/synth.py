@@ -7,7 +7,14 @@ same forgery, bit for bit.
 
 - :func:`splice` pastes a random shape from another photo,
 - :func:`copy_move` copies a region elsewhere in the same photo (optionally rotated/scaled),
-- :func:`retouch` smooths, sharpens or clone-stamps a soft blob.
+- :func:`retouch` smooths, sharpens or clone-stamps a soft blob,
+- :func:`inpaint` removes an object (OpenCV's Telea / Navier-Stokes inpainting),
+- :func:`resample_region` enlarges (and sometimes rotates) a region in place,
+- :func:`local_noise` adds or removes noise in a region,
+- :func:`camera_like` makes a photo look demosaiced (Bayer mosaic + OpenCV demosaicing).
+
+:data:`BENCH_KINDS` adds to the three training kinds the splices with a history of their own:
+aligned and non-aligned double compression, and a splice into a camera-like photo.
 
 :func:`make_forgery_set` turns a list of never-compressed photos (e.g. ``../shared/data/pristine``)
 into a Keras-style folder of authentic and edited JPEGs with masks and a manifest; every edited
@@ -42,6 +49,13 @@ from ..forensics.ela import recompress
 from ..io import check_quality, check_rgb8, encode_jpeg, load_image
 
 EDIT_KINDS: tuple[str, ...] = ("splice", "copy-move", "retouch")
+#: The forgery benchmark's kinds: the three above plus edits with a compression or camera history
+#: of their own (what the toolbox's methods are each designed to find).
+BENCH_KINDS: tuple[str, ...] = EDIT_KINDS + (
+    "splice-djpg", "splice-nadjpg", "inpaint", "resample", "noise", "camera-splice",
+)
+#: Kinds whose donor region comes from another photo.
+_SPLICES = ("splice", "splice-djpg", "splice-nadjpg", "camera-splice")
 RETOUCH_KINDS: tuple[str, ...] = ("smooth", "sharpen", "clone")
 SHAPES: tuple[str, ...] = ("ellipse", "polygon", "rectangle")
 MANIFEST_COLUMNS: tuple[str, ...] = (
@@ -330,7 +344,8 @@ def copy_move(
     scale: bool = False,
     feather: float = 0.0,
     shapes: Sequence[str] = SHAPES,
-) -> tuple[np.ndarray, np.ndarray]:
+    with_source: bool = False,
+):
     """Copy a random region of a photo to another place in the same photo.
 
     Parameters
@@ -359,6 +374,9 @@ def copy_move(
     mask : numpy.ndarray
         bool H×W, where the copy was pasted (the destination, not the origin). The origin
         is left untouched; where the two overlap, the mask wins.
+    source : numpy.ndarray
+        Only with ``with_source=True``: bool H×W, the region the copy was taken from (outside
+        ``mask``). Copy-move benchmarks mark both, since no detector can tell which is which.
     """
     image = _check_pixels(image)
     _check_rng(rng)
@@ -382,7 +400,10 @@ def copy_move(
     mask[ty : ty + ph, tx : tx + pw] = piece_mask
     overlay = image.copy()
     overlay[ty : ty + ph, tx : tx + pw][piece_mask] = piece[piece_mask]
-    return _composite(image, overlay, _inner_alpha(mask, feather)), mask
+    forged = _composite(image, overlay, _inner_alpha(mask, feather))
+    if with_source:
+        return forged, mask, origin & ~mask
+    return forged, mask
 
 
 def _smoothed(image: np.ndarray, radius: float) -> np.ndarray:
@@ -533,6 +554,91 @@ def camera_like(image: np.ndarray, *, pattern: str = "RGGB", method: str = "bili
     return np.ascontiguousarray(cv2.cvtColor(raw, code))
 
 
+# --------------------------------------------------------------------------- more edits
+
+
+def inpaint(image: np.ndarray, *, rng: np.random.Generator, area: tuple[float, float] = (0.02, 0.08),
+            shapes: Sequence[str] = SHAPES) -> tuple[np.ndarray, np.ndarray, str]:
+    """Remove an object the way editors do: fill a random shape by OpenCV's inpainting.
+
+    Telea's fast marching method or the Navier-Stokes method (chosen at random), radius 3-7 px:
+    real software, the "object removal" of many apps.
+
+    Returns
+    -------
+    forged, mask, method : numpy.ndarray, numpy.ndarray, str
+    """
+    import cv2
+
+    image = _check_pixels(image)
+    _check_rng(rng)
+    mask = random_shape_mask(image.shape, rng=rng, area=area, shapes=shapes)
+    method = ("telea", "ns")[int(rng.integers(2))]
+    flag = cv2.INPAINT_TELEA if method == "telea" else cv2.INPAINT_NS
+    forged = cv2.inpaint(np.ascontiguousarray(image), mask.astype(np.uint8), float(rng.integers(3, 8)), flag)
+    forged[~mask] = image[~mask]
+    return forged, mask, method
+
+
+def resample_region(image: np.ndarray, *, rng: np.random.Generator, area: tuple[float, float] = (0.05, 0.2),
+                    zoom: tuple[float, float] = (1.15, 1.6), shapes: Sequence[str] = SHAPES
+                    ) -> tuple[np.ndarray, np.ndarray, str]:
+    """Enlarge (and sometimes rotate) the content of a region in place, as when an object is
+    resized to fit: the region's pixels are interpolated, the rest untouched.
+
+    Returns
+    -------
+    forged, mask, how : numpy.ndarray, numpy.ndarray, str
+        ``how`` e.g. ``"x1.32"`` or ``"x1.32+rot12"``.
+    """
+    import cv2
+
+    image = _check_pixels(image)
+    _check_rng(rng)
+    mask = random_shape_mask(image.shape, rng=rng, area=area, shapes=shapes)
+    factor = float(rng.uniform(*zoom))
+    angle = float(rng.uniform(5, 20) * rng.choice([-1, 1])) if rng.random() < 0.3 else 0.0
+    ys, xs = np.nonzero(mask)
+    centre = (float(xs.mean()), float(ys.mean()))
+    matrix = cv2.getRotationMatrix2D(centre, angle, factor)
+    warped = cv2.warpAffine(np.ascontiguousarray(image), matrix, (image.shape[1], image.shape[0]),
+                            flags=(cv2.INTER_LINEAR, cv2.INTER_CUBIC)[int(rng.integers(2))],
+                            borderMode=cv2.BORDER_REFLECT)
+    forged = image.copy()
+    forged[mask] = warped[mask]
+    return forged, mask, f"x{factor:.2f}" + (f"+rot{angle:.0f}" if angle else "")
+
+
+def local_noise(image: np.ndarray, *, rng: np.random.Generator, area: tuple[float, float] = (0.05, 0.25),
+                shapes: Sequence[str] = SHAPES) -> tuple[np.ndarray, np.ndarray, str]:
+    """Add Gaussian noise (σ 3-8 grey levels) to a region, or remove it (OpenCV's non-local-means
+    denoising): a region whose noise differs from the rest's.
+
+    Returns
+    -------
+    forged, mask, how : numpy.ndarray, numpy.ndarray, str
+        ``how`` is ``"add"`` or ``"remove"``.
+    """
+    import cv2
+
+    image = _check_pixels(image)
+    _check_rng(rng)
+    mask = random_shape_mask(image.shape, rng=rng, area=area, shapes=shapes)
+    forged = image.copy()
+    if rng.random() < 0.5:
+        (y0, y1), (x0, x1) = _bbox(mask)
+        noise = rng.normal(0.0, float(rng.uniform(3, 8)), (y1 - y0, x1 - x0, 3)).astype(np.float32)
+        noisy = np.clip(np.rint(image[y0:y1, x0:x1].astype(np.float32) + noise), 0, 255).astype(np.uint8)
+        forged[y0:y1, x0:x1][mask[y0:y1, x0:x1]] = noisy[mask[y0:y1, x0:x1]]
+        return forged, mask, "add"
+    (y0, y1), (x0, x1) = _bbox(mask, pad=8)
+    clean = cv2.fastNlMeansDenoisingColored(np.ascontiguousarray(image[y0:y1, x0:x1]), None,
+                                            float(rng.uniform(5, 10)), 10, 7, 21)
+    inside = mask[y0:y1, x0:x1]
+    forged[y0:y1, x0:x1][inside] = clean[inside]
+    return forged, mask, "remove"
+
+
 # --------------------------------------------------------------------------- JPEG
 
 
@@ -593,8 +699,10 @@ def apply_edit(
     ----------
     pixels : numpy.ndarray
         uint8 H×W×3.
-    kind : {"splice", "copy-move", "retouch"}
-        The edit. Splice needs ``donor``.
+    kind : str
+        One of :data:`BENCH_KINDS`. The splices need ``donor``; their compression or camera
+        history is :func:`make_pair`'s business, the edit is the same. A copy-move's mask marks
+        both the copy and its source.
     rng : numpy.random.Generator
         Chooses the options (feathering, rotation/scaling, retouch kind) and the edit.
     donor : numpy.ndarray, optional
@@ -607,21 +715,30 @@ def apply_edit(
     detail : str
         The options chosen, e.g. ``"splice+feather"``, ``"copy-move+rotate+scale"``.
     """
-    if kind == "splice":
+    if kind in _SPLICES:
         if donor is None:
-            raise ValueError("kind='splice' needs a donor image, got donor=None")
+            raise ValueError(f"kind={kind!r} needs a donor image, got donor=None")
         feather = float(rng.choice([0.0, 0.0, 1.5, 3.0]))
         forged, mask = splice(pixels, donor, rng=rng, feather=feather)
-        return forged, mask, "splice+feather" if feather else "splice"
+        return forged, mask, kind + "+feather" * bool(feather)
     if kind == "copy-move":
         rotate, scale = bool(rng.random() < 0.5), bool(rng.random() < 0.5)
-        forged, mask = copy_move(pixels, rng=rng, rotate=rotate, scale=scale)
-        return forged, mask, "copy-move" + "+rotate" * rotate + "+scale" * scale
+        forged, copy, source = copy_move(pixels, rng=rng, rotate=rotate, scale=scale, with_source=True)
+        return forged, copy | source, "copy-move" + "+rotate" * rotate + "+scale" * scale
     if kind == "retouch":
         sub = RETOUCH_KINDS[int(rng.integers(len(RETOUCH_KINDS)))]
         forged, mask = retouch(pixels, rng=rng, kind=sub)
         return forged, mask, f"retouch:{sub}"
-    raise ValueError(f"kind must be one of {EDIT_KINDS}, got {kind!r}")
+    if kind == "inpaint":
+        forged, mask, method = inpaint(pixels, rng=rng)
+        return forged, mask, f"inpaint:{method}"
+    if kind == "resample":
+        forged, mask, how = resample_region(pixels, rng=rng)
+        return forged, mask, f"resample:{how}"
+    if kind == "noise":
+        forged, mask, how = local_noise(pixels, rng=rng)
+        return forged, mask, f"noise:{how}"
+    raise ValueError(f"kind must be one of {BENCH_KINDS}, got {kind!r}")
 
 
 def make_pair(
@@ -633,6 +750,7 @@ def make_pair(
     first_quality: int | None = None,
     donor: np.ndarray | None = None,
     subsampling: str = "4:2:0",
+    grid_offset: tuple[int, int] = (0, 0),
 ) -> ForgeryPair:
     """Make an authentic JPEG and a forged twin from never-compressed pixels.
 
@@ -658,6 +776,13 @@ def make_pair(
         Never-compressed photo for a splice.
     subsampling : str, optional
         Chroma subsampling of every save (see :func:`jpeg_bytes`).
+    grid_offset : (int, int), optional
+        ``(dy, dx)``: after the earlier save, crop that many rows and columns off the top and
+        left, so the earlier 8×8 grid no longer lines up with the last (non-aligned double
+        compression). Needs ``first_quality``.
+
+    Kind ``"camera-splice"`` first turns ``pixels`` into what a camera makes
+    (:func:`camera_like`, a random Bayer pattern): the pasted region has no demosaicing trace.
 
     Returns
     -------
@@ -665,10 +790,20 @@ def make_pair(
     """
     quality = check_quality(quality)
     start = _check_pixels(pixels, "pixels")
+    dy, dx = (int(v) for v in grid_offset)
+    if not (0 <= dy < 8 and 0 <= dx < 8):
+        raise ValueError(f"grid_offset must be two integers in 0..7, got {grid_offset!r}")
+    if kind == "camera-splice":
+        start = camera_like(start, pattern=BAYER_PATTERNS[int(rng.integers(len(BAYER_PATTERNS)))])
     if first_quality is not None:
         first_quality = check_quality(first_quality, name="first_quality")
         start = jpeg_roundtrip(start, quality=first_quality, subsampling=subsampling)
+        start = np.ascontiguousarray(start[dy:, dx:])
+    elif (dy, dx) != (0, 0):
+        raise ValueError("grid_offset needs first_quality: it shifts the earlier save's grid")
     forged, mask, detail = apply_edit(start, kind=kind, rng=rng, donor=donor)
+    if (dy, dx) != (0, 0):
+        detail += f"+offset{dy},{dx}"
     return ForgeryPair(
         authentic=jpeg_bytes(start, quality=quality, subsampling=subsampling),
         forged=jpeg_bytes(forged, quality=quality, subsampling=subsampling),
@@ -794,8 +929,8 @@ def _check_set_args(
         raise ValueError("sources must list at least one image file, got an empty list")
     if isinstance(n_per_source, bool) or int(n_per_source) != n_per_source or n_per_source < 1:
         raise ValueError(f"n_per_source must be a positive integer, got {n_per_source!r}")
-    if not kinds or any(k not in EDIT_KINDS for k in kinds):
-        raise ValueError(f"kinds must be drawn from {EDIT_KINDS}, got {tuple(kinds)!r}")
+    if not kinds or any(k not in BENCH_KINDS for k in kinds):
+        raise ValueError(f"kinds must be drawn from {BENCH_KINDS}, got {tuple(kinds)!r}")
     lo, hi = quality_range
     check_quality(lo, name="quality_range[0]")
     check_quality(hi, name="quality_range[1]")
@@ -840,7 +975,12 @@ def make_forgery_set(
     n_per_source : int, optional
         Authentic/forged pairs per source photo (default 2).
     kinds : sequence of str, optional
-        Edits to cycle through: ``"splice"``, ``"copy-move"``, ``"retouch"``.
+        Edits to cycle through (default :data:`EDIT_KINDS`; :data:`BENCH_KINDS` for the
+        methods benchmark). Kinds with a history of their own draw it themselves:
+        ``"splice-djpg"`` (earlier save at 50-80, the last 10-25 higher, same grid),
+        ``"splice-nadjpg"`` (the same, cropped 1-7 px off the grid in both directions between
+        the saves), ``"camera-splice"`` (a camera-like photo, saved once at 96-100 so the
+        demosaicing trace survives).
     quality_range : (int, int), optional
         Range of JPEG qualities for each save, drawn uniformly (default 70–95).
     double_compression : float, optional
@@ -881,22 +1021,35 @@ def make_forgery_set(
             base = random_view(photo, rng=rng, max_side=max_side)
             kind = kinds[(j * n_per_source + i) % len(kinds)]
             donor, donor_name = None, ""
-            if kind == "splice":
+            if kind in _SPLICES:
                 k = _donor_index(len(paths), j, rng)
                 donor_photo = photo[::-1, ::-1] if k == j else read_rgb(paths[k])
                 donor, donor_name = random_view(donor_photo, rng=rng, max_side=max_side), names[k]
-            quality = int(rng.integers(quality_range[0], quality_range[1] + 1))
-            first = None
-            if rng.random() < double_compression:
-                first = int(rng.integers(quality_range[0], quality_range[1] + 1))
+            quality, first, offset = _history(kind, rng, quality_range, double_compression)
             pair = make_pair(base, kind=kind, rng=rng, quality=quality, first_quality=first,
-                             donor=donor, subsampling=subsampling)
-            rows.extend(_write_pair(out, pair, names[j], i, donor_name, base.shape))
+                             donor=donor, subsampling=subsampling, grid_offset=offset)
+            rows.extend(_write_pair(out, pair, names[j], i, donor_name, pair.mask.shape))
     with (out / "manifest.csv").open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=MANIFEST_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
     return out
+
+
+def _history(kind: str, rng: np.random.Generator, quality_range: tuple[int, int],
+             double_compression: float) -> tuple[int, int | None, tuple[int, int]]:
+    """(last quality, earlier quality or None, grid offset) of one pair."""
+    if kind in ("splice-djpg", "splice-nadjpg"):
+        first = int(rng.integers(50, 81))
+        offset = (int(rng.integers(1, 8)), int(rng.integers(1, 8))) if kind == "splice-nadjpg" else (0, 0)
+        return min(100, first + int(rng.integers(10, 26))), first, offset
+    if kind == "camera-splice":
+        return int(rng.integers(96, 101)), None, (0, 0)
+    quality = int(rng.integers(quality_range[0], quality_range[1] + 1))
+    first = None
+    if rng.random() < double_compression:
+        first = int(rng.integers(quality_range[0], quality_range[1] + 1))
+    return quality, first, (0, 0)
 
 
 def _donor_index(n: int, j: int, rng: np.random.Generator) -> int:
