@@ -124,6 +124,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("data", type=Path, metavar="SYNTH_DIR", help="a folder written by `imgfake synth` (with masks)")
     p.add_argument("--methods", default="", metavar="NAMES", help="comma-separated analyses (default: all but the model)")
     p.add_argument("--n-boot", type=int, default=200, help="bootstrap replicates of the AUC intervals (default 200)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes scoring files side by side (default 1: seconds per MP of one core)")
     p.add_argument("--json", action="store_true", help="the results as one JSON line")
     p.set_defaults(func=_cmd_bench_methods)
 
@@ -146,6 +148,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="folder to write the forgery set to")
     p.add_argument("--per-source", type=int, default=3, help="forgeries per source photo (default 3)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--kinds", choices=("train", "bench"), default="train",
+                   help="train: splice, copy-move, retouch (default); bench: also double-JPEG splices, "
+                   "inpainting, resampling, noise and camera-like splices (the methods benchmark)")
+    p.add_argument("--max-side", type=int, default=None, metavar="PX",
+                   help="downscale so the longer side is at most PX (default: keep the crop's size)")
     p.set_defaults(func=_cmd_synth)
     return parser
 
@@ -442,7 +449,8 @@ def _cmd_bench_methods(args) -> int:
     names = _chosen_analyses(args.methods) if args.methods else None
     progress = _Progress(sum(1 for _ in open(args.data / "manifest.csv")) - 1)
     try:
-        result = bench_methods(args.data, methods=names, n_boot=args.n_boot, progress=lambda i, n: progress.step())
+        result = bench_methods(args.data, methods=names, n_boot=args.n_boot, workers=max(1, args.workers),
+                               progress=lambda i, n: progress.step())
     finally:
         progress.close()
     if args.json:
@@ -487,10 +495,12 @@ def _cmd_evaluate(args) -> int:
 
 
 def _cmd_synth(args) -> int:
-    from .learn.synth import make_forgery_set
+    from .learn.synth import BENCH_KINDS, EDIT_KINDS, make_forgery_set
 
     sources = _files_or_usage_error(args.sources)
-    out = make_forgery_set(sources, args.out, n_per_source=args.per_source, seed=args.seed)
+    kinds = BENCH_KINDS if args.kinds == "bench" else EDIT_KINDS
+    out = make_forgery_set(sources, args.out, n_per_source=args.per_source, seed=args.seed, kinds=kinds,
+                           max_side=args.max_side)
     print(f"synthetic forgeries written to {out}")
     return EXIT_OK
 

@@ -63,62 +63,99 @@ def _read_manifest(folder: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def bench_methods(folder, *, methods=None, n_boot: int = 200, progress=None) -> dict:
+def _score_file(path: str, *, masks: dict, names: list[str]) -> dict:
+    """Every method on one file of the set: its score, pixel scores against the mask, seconds."""
+    image = load_image(path)
+    truth = None
+    if masks.get(path):
+        from PIL import Image
+
+        truth = np.asarray(Image.open(masks[path]).convert("L")) > 127
+    out = {"megapixels": image.width * image.height / 1e6,
+           "floor": None if truth is None else float(truth.mean() * 2 / (truth.mean() + 1)), "methods": {}}
+    for name in names:
+        start = time.perf_counter()
+        result = run_safely(name, image)
+        entry = {"score": result.score, "seconds": time.perf_counter() - start}
+        if truth is not None and result.heatmap is not None:
+            cells = cell_means(truth.view(np.uint8), result.cell) >= 0.5
+            if cells.any():
+                z = result.suspicion(standardise=True)
+                fixed = result.mask if result.mask is not None else z >= 3
+                entry["pixel"] = pixel_scores(result.suspicion(), cells, fixed=fixed)
+        out["methods"][name] = entry
+    return out
+
+
+def bench_methods(folder, *, methods=None, n_boot: int = 200, progress=None, workers: int = 1) -> dict:
     """Every method (default: all but the heavy ones) on the forgery set in `folder`.
 
+    A method that answers "cannot tell" (score None) on an image counts as not flagging it: it
+    ranks below every image it did score (``coverage`` says how often it answered).
+
+    Parameters
+    ----------
+    workers : int, optional
+        Processes scoring files side by side (default 1: seconds per megapixel are then those of
+        one core, undisturbed).
+
     Returns plain data: ``{"methods": {name: {"auc": {kind: [auc, low, high]}, "f1_best": {kind: x},
-    "f1_fixed": {...}, "mcc_best": {...}, "seconds_per_mp": x}}, "floor_f1": {kind: x},
-    "counts": {kind: n}}``.
+    "f1_fixed": {...}, "mcc_best": {...}, "coverage": {kind: share scored}, "seconds_per_mp": x}},
+    "floor_f1": {kind: x}, "counts": {kind: n}}``.
     """
+    from functools import partial
+
+    from ..scan import FileError, map_files
+
     folder = Path(folder)
     rows = _read_manifest(folder)
     names = list(methods) if methods else list(available(heavy=False))
+    paths = [str(folder / row["path"]) for row in rows]
+    masks = {str(folder / row["path"]): str(folder / row["mask"]) for row in rows if row.get("mask")}
+    kind_of = {str(folder / row["path"]): row["kind"] or "authentic" for row in rows}
     scores: dict[str, dict[str, list]] = {m: defaultdict(list) for m in names}
     pixel: dict[str, dict[str, list]] = {m: defaultdict(list) for m in names}
     floor: dict[str, list] = defaultdict(list)
     seconds = defaultdict(float)
     megapixels = 0.0
-    labels: dict[str, list] = defaultdict(list)
-    for i, row in enumerate(rows):
-        image = load_image(folder / row["path"])
-        kind = row["kind"] or "authentic"
-        megapixels += image.width * image.height / 1e6
-        truth = None
-        if row.get("mask"):
-            from PIL import Image
-
-            truth = np.asarray(Image.open(folder / row["mask"]).convert("L")) > 127
-        for name in names:
-            start = time.perf_counter()
-            result = run_safely(name, image)
-            seconds[name] += time.perf_counter() - start
-            scores[name][kind].append(result.score)
-            if truth is not None and result.heatmap is not None:
-                cells = cell_means(truth.view(np.uint8), result.cell) >= 0.5
-                if cells.any():
-                    z = result.suspicion(standardise=True)
-                    fixed = result.mask if result.mask is not None else z >= 3
-                    pixel[name][kind].append(pixel_scores(result.suspicion(), cells, fixed=fixed))
-        if truth is not None:
-            floor[kind].append(truth.mean() * 2 / (truth.mean() + 1))
-        labels[kind].append(i)
+    labels: dict[str, int] = defaultdict(int)
+    job = partial(_score_file, masks=masks, names=names)
+    executor = "process" if workers > 1 else "inline"
+    for i, (path, found) in enumerate(map_files(job, paths, workers=workers, executor=executor)):
+        if isinstance(found, FileError):
+            raise RuntimeError(f"the benchmark could not score {path}: {found.message}")
+        kind = kind_of[path]
+        labels[kind] += 1
+        megapixels += found["megapixels"]
+        if found["floor"] is not None:
+            floor[kind].append(found["floor"])
+        for name, entry in found["methods"].items():
+            seconds[name] += entry["seconds"]
+            scores[name][kind].append(entry["score"])
+            if "pixel" in entry:
+                pixel[name][kind].append(entry["pixel"])
         if progress:
             progress(i + 1, len(rows))
     kinds = sorted(k for k in labels if k != "authentic")
-    out = {"counts": {k: len(v) for k, v in labels.items()},
+    out = {"counts": dict(labels),
            "floor_f1": {k: float(np.mean(floor[k])) for k in kinds if floor[k]}, "methods": {}}
     for name in names:
-        entry = {"auc": {}, "f1_best": {}, "f1_fixed": {}, "mcc_best": {},
+        entry = {"auc": {}, "f1_best": {}, "f1_fixed": {}, "mcc_best": {}, "coverage": {},
                  "seconds_per_mp": round(seconds[name] / max(megapixels, 1e-9), 3)}
+        real = scores[name]["authentic"]
         for kind in kinds:
-            real = scores[name]["authentic"]
             fake = scores[name][kind]
-            if real and fake and all(s is not None for s in real + fake):
+            given = [s for s in real + fake if s is not None]
+            entry["coverage"][kind] = round(sum(s is not None for s in fake) / max(len(fake), 1), 3)
+            if real and fake and given:
+                lowest = min(given) - 1.0  # "cannot tell" ranks below every answer
+                values = [lowest if s is None else s for s in real + fake]
                 y = [0] * len(real) + [1] * len(fake)
-                entry["auc"][kind] = [round(v, 3) for v in roc_auc_ci(y, real + fake, n_boot=n_boot)]
+                entry["auc"][kind] = [round(v, 3) for v in roc_auc_ci(y, values, n_boot=n_boot)]
             for key in ("f1_best", "f1_fixed", "mcc_best"):
                 values = [p[key] for p in pixel[name][kind] if key in p]
                 if values:
                     entry[key][kind] = round(float(np.mean(values)), 3)
+        entry["coverage"]["authentic"] = round(sum(s is not None for s in real) / max(len(real), 1), 3)
         out["methods"][name] = entry
     return out
