@@ -8,13 +8,16 @@ import numpy as np
 
 from .results import AnalysisResult
 
-__all__ = ["PREVIEW_SIDE", "NOT_ANALYSED_RGB", "display_factor", "colormap",
+__all__ = ["PREVIEW_SIDE", "NOT_ANALYSED_RGB", "FAMILY_TITLES", "display_factor", "colormap",
            "evidence_image", "direction_words", "verdict_words"]
 
 #: Longest side of the images drawn on a page (full resolution is used for every computation).
 PREVIEW_SIDE = 1024
 #: Colour of "not analysed" cells (NaN) in an evidence image.
 NOT_ANALYSED_RGB = (72, 78, 88)
+#: How pages and reports name each family of methods (:data:`imgfake.results.FAMILIES`).
+FAMILY_TITLES = {"compression": "Compression", "noise": "Noise", "cloning": "Cloning", "camera": "Camera",
+                 "metadata": "Metadata", "model": "Model", "lens": "Lenses"}
 
 
 def display_factor(height: int, width: int, *, max_side: int = PREVIEW_SIDE) -> int:

@@ -207,6 +207,20 @@ def test_dashboard_in_a_real_browser(page, voila_url, tmp_path):
     _wait_rows(page, 6)
     _wait_title(page, dropped.name)
 
+    # the methods come in families; the copy-move map has its pairs drawn, and an overlay mode
+    page.locator(".imgfake-family button", has_text="Cloning").click()
+    page.wait_for_selector(".imgfake-caption-text[data-kind='copymove']:not(.pending)", timeout=30_000)
+    assert "Where it fails" in page.inner_text(".imgfake-guide")
+    page.wait_for_function("() => document.querySelectorAll('.imgfake-lines line').length > 10")
+    page.locator(".imgfake-layout button", has_text="Overlay").click()
+    page.wait_for_selector(".imgfake-overlaid")
+    assert page.eval_on_selector(".imgfake-overlay-img", "im => im.src.startsWith('blob:') && im.style.opacity")
+    assert not page.is_visible(".imgfake-panel[data-side=evidence]")
+    page.locator(".imgfake-layout button", has_text="Side by side").click()
+    page.wait_for_function("() => !document.querySelector('.imgfake-overlaid')")
+    page.locator(".imgfake-family button", has_text="Compression").click()
+    page.wait_for_selector(".imgfake-caption-text:not(.pending)")
+
     # sort by name, then click a row to inspect it
     page.click(".imgfake-sort-name")
     page.wait_for_function("() => document.querySelector('.imgfake-sort-name').textContent.includes('▲')")

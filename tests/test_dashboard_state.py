@@ -463,3 +463,22 @@ def test_only_a_few_full_size_images_stay_decoded(state):
     assert state.image_of(first).sha256 == first.facts["sha256"]
     state.clear()
     assert not state._images
+
+
+def test_maps_are_computed_off_the_event_thread_and_copy_move_pairs_become_lines():
+    from imgfake.resources import samples_dir
+
+    state = DashboardState(detector=FakeDetector(), background=True)
+    state.add_upload("kodim07_copy-move.jpg", (samples_dir() / "kodim07_copy-move.jpg").read_bytes())
+    state.wait()
+    state.evidence = "grid"  # not computed yet: a placeholder with a spinner comes first
+    assert state.view.kind == "grid" and state.view.computing and not state.view.ready
+    state.wait()
+    assert state.view.kind == "grid" and not state.view.computing
+    state.evidence = "copymove"
+    state.wait()
+    assert state.view.kind == "copymove" and len(state.view.lines) > 5
+    h, w = state.view.photo.shape[:2]
+    assert all(0 <= x <= w and 0 <= y <= h for x1, y1, x2, y2 in state.view.lines for x, y in ((x1, y1), (x2, y2)))
+    state.evidence = "grid"  # cached now: drawn at once
+    assert state.view.kind == "grid" and not state.view.computing

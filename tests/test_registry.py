@@ -150,8 +150,13 @@ def test_a_method_registered_on_the_fly_shows_up_in_the_cli_and_the_dashboard(ca
 
         state = DashboardState(detector=None, detector_loader=lambda: None, background=False)
         dash = Dashboard(state=state)
-        assert ("Brightness map", "brightness") in dash._evidence.options
+        assert ("Camera", "camera") in dash._family.options
         state.add_upload("photo.jpg", encode(textured(48, 64), quality=85))
+        state.evidence = "brightness"
+        assert dash._family.value == "camera" and ("Brightness map", "brightness") in dash._evidence.options
+        assert "Mean grey level" in dash._guide.value
+        state.evidence = "grid"  # not the first of its family: the buttons follow, and stay
+        assert (dash._family.value, dash._evidence.value, state.evidence) == ("compression", "grid", "grid")
         state.evidence = "brightness"
         assert state.view.kind == "brightness" and state.view.ready
         assert state.view.evidence.shape == state.current.photo.shape

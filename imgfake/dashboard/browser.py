@@ -21,7 +21,11 @@ __all__ = ["ImagePair", "DropZone", "PageHelper"]
 
 
 class ImagePair(anywidget.AnyWidget):
-    """Two same-size images side by side; zooming or moving one does the same to the other.
+    """Two same-size images side by side, or the second over the first; zooming or moving one
+    does the same to the other.
+
+    ``overlay`` draws the evidence over the photo at ``opacity`` instead of beside it; ``lines``
+    (``[x1, y1, x2, y2]`` in display pixels, e.g. copy-move pairs) are drawn over both images.
 
     Scroll (or the + / − buttons) to zoom around the pointer, drag to move, double-click or
     "Fit" to see the whole image. A crosshair marks the same spot in the other image, and the
@@ -46,14 +50,20 @@ class ImagePair(anywidget.AnyWidget):
         <div class="imgfake-pair-panels">
           <figure class="imgfake-panel" data-side="photo"><figcaption></figcaption>
             <div class="imgfake-stage"><img class="imgfake-photo-img" alt="photo" draggable="false">
+            <img class="imgfake-overlay-img" alt="evidence over the photo" draggable="false">
+            <svg class="imgfake-lines" preserveAspectRatio="none"></svg>
             <div class="imgfake-cross"></div></div></figure>
           <figure class="imgfake-panel" data-side="evidence"><figcaption></figcaption>
             <div class="imgfake-stage"><img class="imgfake-evidence-img" alt="evidence" draggable="false">
+            <svg class="imgfake-lines" preserveAspectRatio="none"></svg>
             <div class="imgfake-cross"></div></div></figure>
         </div>`;
       const panels = [...el.querySelectorAll(".imgfake-panel")];
       const stages = panels.map(p => p.querySelector(".imgfake-stage"));
       const imgs = panels.map(p => p.querySelector("img"));
+      const overlayImg = el.querySelector(".imgfake-overlay-img");
+      const svgs = [...el.querySelectorAll(".imgfake-lines")];
+      const layers = [...imgs, overlayImg, ...svgs];  // everything that zooms and moves together
       const crosses = panels.map(p => p.querySelector(".imgfake-cross"));
       const zoomLabel = el.querySelector(".imgfake-pair-zoom");
       const posLabel = el.querySelector(".imgfake-pair-pos");
@@ -69,9 +79,9 @@ class ImagePair(anywidget.AnyWidget):
         clamp();
         const w = model.get("width") || 1;
         const pixelated = s * stages[0].clientWidth / w > 2;
-        for (const img of imgs) {
-          img.style.transform = `translate(${tx * 100}%, ${ty * 100}%) scale(${s})`;
-          img.style.imageRendering = pixelated ? "pixelated" : "auto";
+        for (const layer of layers) {
+          layer.style.transform = `translate(${tx * 100}%, ${ty * 100}%) scale(${s})`;
+          layer.style.imageRendering = pixelated ? "pixelated" : "auto";
         }
         zoomLabel.textContent = `${Math.round(s * 100)}%`;
       };
@@ -85,7 +95,8 @@ class ImagePair(anywidget.AnyWidget):
       const fit = () => { s = 1; tx = 0; ty = 0; apply(); };
       const layout = () => {  // both stages: same size, the image's aspect, at most 640 px high
         const w = model.get("width") || 4, h = model.get("height") || 3;
-        const avail = panels[0].clientWidth || 400;
+        const avail = (model.get("overlay") ? el.querySelector(".imgfake-pair-panels").clientWidth
+                                            : panels[0].clientWidth) || 400;
         const width = Math.min(avail, 640 * w / h);
         for (const stage of stages) {
           stage.style.width = `${width}px`;
@@ -94,14 +105,47 @@ class ImagePair(anywidget.AnyWidget):
       };
       const setImage = (key, i, mime) => {
         const view = model.get(key);
+        const targets = key === "evidence" ? [imgs[i], overlayImg] : [imgs[i]];
         if (urls[key]) URL.revokeObjectURL(urls[key]);
-        if (!view || !view.byteLength) { imgs[i].removeAttribute("src"); urls[key] = null; return; }
+        if (!view || !view.byteLength) {
+          for (const img of targets) img.removeAttribute("src");
+          urls[key] = null;
+          return;
+        }
         urls[key] = URL.createObjectURL(new Blob([view], { type: mime }));
-        imgs[i].src = urls[key];
+        for (const img of targets) img.src = urls[key];
       };
       const titles = () => {
-        panels[0].querySelector("figcaption").textContent = model.get("photo_title");
+        const over = model.get("overlay");
+        panels[0].querySelector("figcaption").textContent =
+          over ? `${model.get("evidence_title")} over the photo` : model.get("photo_title");
         panels[1].querySelector("figcaption").textContent = model.get("evidence_title");
+      };
+      const mode = () => {
+        const over = model.get("overlay");
+        el.classList.toggle("imgfake-overlaid", over);
+        overlayImg.style.opacity = over ? String(model.get("opacity")) : "0";
+        titles();
+        layout();
+        apply();
+      };
+      const drawLines = () => {
+        const w = model.get("width") || 1, h = model.get("height") || 1;
+        const ns = "http://www.w3.org/2000/svg";
+        for (const svg of svgs) {
+          svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
+          svg.replaceChildren();
+          for (const [x1, y1, x2, y2] of model.get("lines") || []) {
+            const line = document.createElementNS(ns, "line");
+            Object.entries({ x1, y1, x2, y2 }).forEach(([k, v]) => line.setAttribute(k, v));
+            svg.appendChild(line);
+            for (const [cx, cy] of [[x1, y1], [x2, y2]]) {
+              const dot = document.createElementNS(ns, "circle");
+              dot.setAttribute("cx", cx); dot.setAttribute("cy", cy); dot.setAttribute("r", 2.5);
+              svg.appendChild(dot);
+            }
+          }
+        }
       };
       const fraction = (stage, e) => {
         const r = stage.getBoundingClientRect();
@@ -154,15 +198,16 @@ class ImagePair(anywidget.AnyWidget):
       model.on("change:photo", () => setImage("photo", 0, "image/jpeg"));
       model.on("change:evidence", () => setImage("evidence", 1, "image/jpeg"));
       model.on("change:photo_title change:evidence_title", titles);
-      model.on("change:width change:height", () => { layout(); apply(); });
+      model.on("change:width change:height", () => { layout(); drawLines(); apply(); });
+      model.on("change:overlay change:opacity", mode);
+      model.on("change:lines", drawLines);
       model.on("change:view_id", fit);
       const observer = new ResizeObserver(() => { layout(); apply(); });
       observer.observe(el);
       setImage("photo", 0, "image/jpeg");
       setImage("evidence", 1, "image/jpeg");
-      titles();
-      layout();
-      apply();
+      drawLines();
+      mode();
       return () => {
         observer.disconnect();
         for (const url of Object.values(urls)) if (url) URL.revokeObjectURL(url);
@@ -178,6 +223,9 @@ class ImagePair(anywidget.AnyWidget):
     height = traitlets.Int(0).tag(sync=True)
     factor = traitlets.Int(1).tag(sync=True)  # original pixels per display pixel
     view_id = traitlets.Int(0).tag(sync=True)
+    overlay = traitlets.Bool(False).tag(sync=True)  # the evidence over the photo, not beside it
+    opacity = traitlets.Float(0.6).tag(sync=True)  # of the evidence in overlay mode
+    lines = traitlets.List([]).tag(sync=True)  # [x1, y1, x2, y2] in display pixels, over both images
 
 
 class DropZone(anywidget.AnyWidget):

@@ -40,7 +40,7 @@ from PIL import Image
 from .._version import __version__
 from ..display import NOT_ANALYSED_RGB, PREVIEW_SIDE, direction_words, display_factor, evidence_image
 from ..forensics.ela import ela_image
-from ..forensics.registry import available, get as get_analysis, run_analysis, run_safely
+from ..forensics.registry import available, get as get_analysis, is_cached, run_analysis, run_safely
 from ..forensics.registry import clear_cache as clear_analysis_cache
 from ..io import DEFAULT_MAX_PIXELS, ImageLoadError, LoadedImage, load_image
 from ..learn.analysis import shared_detector
@@ -181,6 +181,8 @@ class EvidenceView:
     caption: str  # one plain sentence on what is shown
     factor: int  # display pixel = factor × factor image pixels
     ready: bool = True  # False: evidence is a placeholder (e.g. heatmap not available)
+    computing: bool = False  # True: the placeholder stands in while the map is computed
+    lines: tuple = ()  # (x1, y1, x2, y2) in display pixels, drawn over both images (copy-move pairs)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -280,6 +282,8 @@ class DashboardState(traitlets.HasTraits):
             self.model_status = "ready"
             self.model_message = describe_detector(detector)
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="imgfake-model") if background else None
+        # maps are computed off the kernel's event thread, apart from the model's queue
+        self._evidence_pool = ThreadPoolExecutor(1, thread_name_prefix="imgfake-evidence") if background else None
         self._lock = threading.RLock()  # items, caches and the view are touched from two threads
         self._next_uid = 0
         self._view_key: tuple | None = None
@@ -617,9 +621,10 @@ class DashboardState(traitlets.HasTraits):
         self.busy = False
 
     def wait(self, timeout: float = 60.0) -> None:
-        """Block until queued model work is done (for scripts and tests)."""
-        if self._executor is not None:
-            self._executor.submit(lambda: None).result(timeout)
+        """Block until queued model work and maps are done (for scripts and tests)."""
+        for pool in (self._executor, self._evidence_pool):
+            if pool is not None:
+                pool.submit(lambda: None).result(timeout)
 
     # --- evidence images (computed by the registry, which caches them) -----------------------
 
@@ -682,7 +687,11 @@ class DashboardState(traitlets.HasTraits):
             shown = np.asarray(Image.fromarray(shown).resize(item.photo.shape[1::-1], Image.NEAREST))
         units = f" ({result.units})" if result.units else ""
         note = " Grey: outside the area analysed." if unanalysed else ""
-        return EvidenceView(**base, evidence=shown, title=spec.title,
+        lines = tuple(tuple(v / item.factor for v in pair[:4]) for pair in result.details.get("pairs") or ()
+                      if len(pair) >= 4)
+        if lines:
+            note += f" Lines join {len(lines)} matched points."
+        return EvidenceView(**base, evidence=shown, title=spec.title, lines=lines,
                             caption=f"{direction_words(result.direction).capitalize()}{units}. "
                                     f"{spec.description}{note}")
 
@@ -697,13 +706,47 @@ class DashboardState(traitlets.HasTraits):
             key = (item.uid, self.quality, self.gain, self.mode, self.evidence, model_part)
             if key == self._view_key and not force:
                 return
+            self._view_key = key
+            if self._evidence_pool is not None and not self._view_is_quick(item):
+                spec = get_analysis(self.evidence)
+                self.view = EvidenceView(uid=item.uid, photo=item.photo, kind=self.evidence, factor=item.factor,
+                                         evidence=np.full_like(item.photo, 24), title=spec.title,
+                                         caption=f"Computing the {spec.title.lower()} map…", ready=False,
+                                         computing=True)
+                self._evidence_pool.submit(self._finish_view, item, key)
+                return
             self.busy = True
             try:
-                view = self._compute_view(item)
-                self._view_key = key
-                self.view = view
+                self.view = self._compute_view(item)
+            except BaseException:
+                self._view_key = None
+                raise
             finally:
                 self.busy = False
+
+    def _view_is_quick(self, item: ImageItem) -> bool:
+        """ELA (the slider's view), the model's map (already on the item) and cached maps are
+        drawn at once; anything else is computed on the evidence thread."""
+        spec = get_analysis(self.evidence)
+        if self.evidence == "ela" or spec.heavy:
+            return True
+        chosen = {"cell": item.factor} if "cell" in spec.defaults() else {}
+        if "quality" in spec.defaults():
+            chosen["quality"] = self.quality
+        return is_cached(self.evidence, self.image_of(item), **chosen)
+
+    def _finish_view(self, item: ImageItem, key: tuple) -> None:
+        try:
+            view = self._compute_view(item)
+        except Exception as exc:
+            with self._lock:
+                if self._view_key == key:
+                    self._view_key = None
+            self.report_error(exc, doing=f"computing the {self.evidence} map")
+            return
+        with self._lock:
+            if self._view_key == key:  # the user has not moved on meanwhile
+                self.view = view
 
     def _on_settings_change(self, change) -> None:
         try:

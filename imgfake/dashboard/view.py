@@ -31,8 +31,9 @@ import traitlets
 
 from .browser import DropZone, ImagePair, PageHelper
 from ..report import download_link, jpeg_bytes
-from ..display import verdict_words
+from ..display import FAMILY_TITLES, verdict_words
 from ..forensics.registry import available
+from ..results import FAMILIES
 from .state import DashboardState, EvidenceView, ImageItem, sample_title
 
 __all__ = ["Dashboard"]
@@ -84,6 +85,7 @@ class Dashboard(widgets.VBox):
         self._photo_cache: dict[int, bytes] = {}  # uid -> the photo as shown (JPEG bytes)
         self._shown: tuple[int, int] | None = None  # (uid, factor) of the photo in the image pair
         self._syncing_gain = False
+        self._syncing_evidence = False
         self._report_made = False
         self._drop_batch: list[int] = []
         self._build()
@@ -147,12 +149,28 @@ class Dashboard(widgets.VBox):
         self._error = widgets.HTML().add_class("imgfake-error")
         self._title = widgets.HTML().add_class("imgfake-title")
         self._verdict = widgets.HTML().add_class("imgfake-verdict")
-        kinds = available(heatmap=True)  # every registered method with a map gets a button
+        # every registered method with a map gets a button, grouped by family
+        self._kinds = available(heatmap=True)
+        families = [f for f in FAMILIES if any(a.family == f for a in self._kinds.values())]
+        self._family = widgets.ToggleButtons(
+            options=[(FAMILY_TITLES.get(f, f.capitalize()), f) for f in families],
+            value=self._kinds[s.evidence].family if s.evidence in self._kinds else families[0],
+        ).add_class("imgfake-family")
         self._evidence = widgets.ToggleButtons(
-            options=[(a.title, name) for name, a in kinds.items()],
-            tooltips=[a.description for a in kinds.values()],
+            options=self._family_options(self._family.value),
+            tooltips=self._family_tooltips(self._family.value),
             value=s.evidence,
         ).add_class("imgfake-evidence")
+        self._guide = widgets.HTML().add_class("imgfake-guide-box")
+        self._layout_mode = widgets.ToggleButtons(
+            options=[("Side by side", False), ("Overlay", True)],
+            tooltips=["The map beside the photo", "The map over the photo"],
+        ).add_class("imgfake-layout")
+        self._opacity = widgets.FloatSlider(
+            value=0.6, min=0.0, max=1.0, step=0.05, description="Opacity", readout_format=".0%",
+            continuous_update=True, style={"description_width": "initial"},
+            layout=widgets.Layout(width="230px", display="none"),
+        ).add_class("imgfake-opacity")
         self._pair = ImagePair().add_class("imgfake-ela")
         self._caption = widgets.HTML().add_class("imgfake-caption")
         self._quality = widgets.IntSlider(
@@ -174,7 +192,9 @@ class Dashboard(widgets.VBox):
         self._controls = widgets.HBox(
             [self._quality, self._auto_gain, self._gain, self._mode]).add_class("imgfake-controls")
         self._evidence_card = widgets.VBox([
-            self._evidence, self._pair, self._caption, self._controls,
+            self._family, self._evidence, self._guide,
+            widgets.HBox([self._layout_mode, self._opacity]).add_class("imgfake-controls"),
+            self._pair, self._caption, self._controls,
         ]).add_class("imgfake-card").add_class("imgfake-ela-card")
         self._findings = widgets.HTML().add_class("imgfake-findings")
         self._help = widgets.Accordion(children=[widgets.HTML(_HELP)], titles=("How to read this",),
@@ -209,7 +229,11 @@ class Dashboard(widgets.VBox):
         s = self.state
         traitlets.link((self._quality, "value"), (s, "quality"))
         traitlets.link((self._mode, "value"), (s, "mode"))
-        traitlets.link((self._evidence, "value"), (s, "evidence"))
+        self._evidence.observe(self._on_evidence_click, names="value")  # state -> widget: _sync_family
+        traitlets.link((self._layout_mode, "value"), (self._pair, "overlay"))
+        traitlets.link((self._opacity, "value"), (self._pair, "opacity"))
+        self._layout_mode.observe(self._on_layout_change, names="value")
+        self._family.observe(self._on_family_change, names="value")
         self._upload.observe(self._on_upload_value, names="value")
         self._drop.on_msg(self._on_drop_message)
         self._helper.on_msg(self._on_helper_message)
@@ -314,6 +338,49 @@ class Dashboard(widgets.VBox):
         self._report_made = True
 
     @_guard("changing the contrast")
+    def _family_options(self, family: str) -> list[tuple[str, str]]:
+        return [(a.title, name) for name, a in self._kinds.items() if a.family == family]
+
+    def _family_tooltips(self, family: str) -> list[str]:
+        return [a.description for a in self._kinds.values() if a.family == family]
+
+    @_guard("choosing a family of methods")
+    def _on_family_change(self, change) -> None:
+        family = change["new"]
+        if self.state.evidence in self._kinds and self._kinds[self.state.evidence].family == family:
+            return  # the family followed the method (see _on_state_settings_change)
+        self._evidence.options = self._family_options(family)  # selects its first method, and
+        self._evidence.tooltips = self._family_tooltips(family)  # _on_evidence_click follows
+
+    @_guard("choosing a map")
+    def _on_evidence_click(self, change) -> None:
+        if not self._syncing_evidence and change["new"] is not None and change["new"] != self.state.evidence:
+            self.state.evidence = change["new"]
+
+    @_guard("switching the layout")
+    def _on_layout_change(self, change) -> None:
+        self._opacity.layout.display = "" if change["new"] else "none"
+
+    def _sync_family(self) -> None:
+        """Show the family of the method state.evidence names (set from code or a test)."""
+        kind = self.state.evidence
+        spec = self._kinds.get(kind)
+        if spec is None:
+            return
+        self._syncing_evidence = True  # the widgets follow the state here, not the other way
+        try:
+            if self._family.value != spec.family:
+                self._family.value = spec.family
+            options = self._family_options(spec.family)
+            if list(self._evidence.options) != options:
+                self._evidence.options = options
+                self._evidence.tooltips = self._family_tooltips(spec.family)
+            if self._evidence.value != kind:
+                self._evidence.value = kind
+        finally:
+            self._syncing_evidence = False
+        _set(self._guide, _guide_html(spec))
+
     def _on_gain_controls_change(self, _change) -> None:
         if self._syncing_gain:
             return
@@ -355,13 +422,16 @@ class Dashboard(widgets.VBox):
         self._render_error()
 
     @_guard("updating the controls")
-    def _on_state_settings_change(self, _change) -> None:
+    def _on_state_settings_change(self, change) -> None:
+        if change["name"] == "evidence":
+            self._sync_family()
         self._controls_enabled()
         self._invalidate_report()
 
     # --- rendering -------------------------------------------------------------------------
 
     def _render_all(self) -> None:
+        self._sync_family()
         self._render_progress()
         self._render_error()
         self._render_table()
@@ -511,10 +581,28 @@ class Dashboard(widgets.VBox):
                 pair.view_id += 1
             pair.evidence = evidence
             pair.evidence_title = view.title
+            pair.lines = [list(map(float, line)) for line in view.lines]
         self._shown = (view.uid, view.factor)
+        spinner = "<span class='imgfake-spinner'></span>" if view.computing else ""
         self._caption.value = (f"<div class='imgfake-caption-text{'' if view.ready else ' pending'}' "
                                f"data-kind='{view.kind}' data-stamp='{time.monotonic():.3f}'>"
-                               f"{html.escape(view.caption)}</div>")
+                               f"{spinner}{html.escape(view.caption)}</div>")
+
+
+def _guide_html(spec) -> str:
+    """How to read the selected method: what it shows, where it fails, the paper."""
+    guide = spec.guide()
+    parts = [f"<div><b>{html.escape(spec.title)}.</b> {html.escape(spec.description)}</div>"]
+    if guide["limits"]:
+        parts.append(f"<div><b>Where it fails:</b> {html.escape(_clip(guide['limits'], 420))}</div>")
+    if guide["references"]:
+        first = guide["references"].split("\n")[0]
+        parts.append(f"<div><b>Reference:</b> {html.escape(_clip(first, 240))}</div>")
+    return f"<div class='imgfake-guide' data-kind='{html.escape(spec.name)}'>{''.join(parts)}</div>"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _set(widget: widgets.HTML, value: str) -> None:
@@ -787,6 +875,19 @@ button.imgfake-row-button:hover{text-decoration:underline;background:transparent
 .imgfake-stage{position:relative;overflow:hidden;background:#111;border-radius:4px;cursor:grab;touch-action:none}
 .imgfake-stage.dragging{cursor:grabbing}
 .imgfake-stage img{position:absolute;left:0;top:0;width:100%;height:100%;transform-origin:0 0;user-select:none}
+.imgfake-stage img.imgfake-overlay-img{opacity:0;pointer-events:none}
+.imgfake-overlaid .imgfake-panel[data-side=evidence]{display:none}
+.imgfake-stage svg.imgfake-lines{position:absolute;left:0;top:0;width:100%;height:100%;transform-origin:0 0;
+  pointer-events:none;overflow:visible}
+.imgfake-lines line{stroke:#00e5ff;stroke-width:1.5;vector-effect:non-scaling-stroke;opacity:.9}
+.imgfake-lines circle{fill:#00e5ff;stroke:#000;stroke-width:.5;vector-effect:non-scaling-stroke}
+.imgfake-family .widget-toggle-button{width:auto;padding:0 12px;font-weight:600}
+.imgfake-guide{font-size:13px;color:var(--if-muted);border-left:3px solid var(--if-border);padding:2px 0 2px 10px;margin:4px 0}
+.imgfake-guide b{color:var(--if-text);font-weight:600}
+.imgfake-spinner{display:inline-block;width:11px;height:11px;margin-right:6px;border:2px solid var(--if-border);
+  border-top-color:var(--if-accent);border-radius:50%;animation:imgfake-spin .8s linear infinite;vertical-align:-1px}
+@keyframes imgfake-spin{to{transform:rotate(360deg)}}
+.imgfake-layout .widget-toggle-button{width:auto;padding:0 12px}
 .imgfake-cross{display:none;position:absolute;width:21px;height:21px;margin:-10px 0 0 -10px;pointer-events:none;
   background:linear-gradient(#00e5ff,#00e5ff) center/1px 100% no-repeat,linear-gradient(#00e5ff,#00e5ff) center/100% 1px no-repeat;
   filter:drop-shadow(0 0 1px #000)}

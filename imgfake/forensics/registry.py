@@ -39,7 +39,7 @@ from ..io import LoadedImage
 from ..results import DIRECTIONS, FAMILIES, AnalysisResult, Finding
 from ..scan import error_message
 
-__all__ = ["Analysis", "register", "unregister", "available", "get", "run_analysis", "run_safely",
+__all__ = ["Analysis", "register", "unregister", "available", "get", "run_analysis", "run_safely", "is_cached",
            "clear_cache", "cache_info", "BUILTIN_PROVIDERS", "ENTRY_POINT_GROUP"]
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,11 @@ class Analysis:
             if p.default is not inspect.Parameter.empty
         }
 
+    def guide(self) -> dict[str, str]:
+        """What its module's docstring says, for readers: ``summary`` (the first paragraph),
+        ``references`` and ``limits`` ("Where it fails"); empty strings when absent."""
+        return _guide(inspect.getmodule(self.func))
+
     def to_dict(self) -> dict:
         return {"name": self.name, "title": self.title, "family": self.family,
                 "description": self.description, "heatmap": self.has_heatmap,
@@ -102,6 +107,29 @@ class Analysis:
                 "needs": list(self.needs), "heavy": self.heavy,
                 "parameters": {k: v for k, v in self.defaults().items()
                                if isinstance(v, (int, float, str, bool, type(None)))}}
+
+
+def _guide(module) -> dict[str, str]:
+    """Summary, references and limits from a method module's numpydoc docstring."""
+    text = inspect.cleandoc(getattr(module, "__doc__", None) or "")
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    summary = " ".join(paragraphs[0].split()) if paragraphs else ""
+    references, limits, section = [], [], None
+    for paragraph in paragraphs[1:]:
+        lines = paragraph.splitlines()
+        if len(lines) >= 2 and set(lines[1].strip()) == {"-"}:  # a numpydoc section heading
+            section = lines[0].strip().lower()
+            lines = lines[2:]
+            if not lines:
+                continue
+        body = " ".join(" ".join(lines).split())
+        if body.lower().startswith("where it fails"):
+            section, body = "where it fails", body.split(":", 1)[-1].strip()
+        if section == "references":
+            references.append(body)
+        elif section == "where it fails":
+            limits.append(body)
+    return {"summary": summary, "references": "\n".join(references), "limits": " ".join(limits)}
 
 
 _REGISTRY: dict[str, Analysis] = {}
@@ -255,6 +283,13 @@ def _remember(key: tuple, result: AnalysisResult) -> None:
 
 
 # --- running ---------------------------------------------------------------------------------
+
+
+def is_cached(name: str, image: LoadedImage, **params) -> bool:
+    """Whether :func:`run_analysis` would answer from the cache (so it costs nothing now)."""
+    key = _cache_key(get(name), image, params)
+    with _LOCK:
+        return key is not None and key in _CACHE
 
 
 def run_analysis(name: str, image: LoadedImage, *, cache: bool = True, **params) -> AnalysisResult:
