@@ -299,9 +299,11 @@ def _cmd_info(args) -> int:
         if record["jpeg_quality"] is not None:
             kind = "standard" if record["jpeg_tables_standard"] else "non-standard"
             lines.append(f"  JPEG quality ≈ {record['jpeg_quality']} ({kind} tables, {image.jpeg.subsampling})")
-        lines += [f"  {n}: score {s:.3g}" for n, s in record["scores"].items()]
         lines += [f"  note: {n}" for n in image.notes]
-        lines += [f"  [{f.severity}] {f.message}" for f in findings]
+        for name, result in results.items():  # each method, its score, then what it found
+            score = "no score" if result.score is None else f"score {result.score:.3g}"
+            lines.append(f"  {name}: {score}")
+            lines += [f"      [{f.severity}] {f.message}" for f in result.findings]
         _emit(record, as_json=args.json, text="\n".join(lines))
 
     failed = _run_files(paths, job, report)
