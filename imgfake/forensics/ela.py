@@ -12,6 +12,11 @@ display controls never pay for re-compression:
 References
 ----------
 .. [1] N. Krawetz, "A Picture's Worth: Digital Image Analysis and Forensics", Black Hat 2007.
+
+Where it fails: every edge and texture has a high error level, in authentic photos too (compare
+like with like: edges with edges, flat areas with flat areas); re-saving, resizing or heavy
+compression after the edit evens the levels out; and a region pasted from a file of the same
+quality can match the rest. Bright is not proof.
 """
 
 from __future__ import annotations

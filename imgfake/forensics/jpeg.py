@@ -4,6 +4,9 @@ Most software (libjpeg, Pillow, many phones) builds its quantisation tables by s
 example tables of the JPEG standard (ITU-T T.81 Annex K) with the IJG "quality" formula. Comparing
 a file's tables with those 100 scaled sets tells us the quality it was last saved at, and whether
 its tables are standard at all (cameras and editors such as Photoshop use their own).
+
+Where it fails: the quality is the last save's only; non-standard tables give an estimate, not a
+fact; a high quality says nothing about edits made before the last save.
 """
 
 from __future__ import annotations

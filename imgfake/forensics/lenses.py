@@ -19,6 +19,9 @@ References
 ----------
 Sherloq (G. Bertoli), Forensically (J. Wagner), InVID-WeVerify: the "luminance gradient",
 "noise", "PCA" and "Laplacian" tools.
+
+Where it fails: a lens shows what any photo has (edges, texture, colour regions); only a part
+that looks unlike the rest of the same photo deserves a closer look, and that is a judgement.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ often revealing when nobody bothered to (an editor's name in ``Software``, a mod
 days after the photo was taken, a preview thumbnail that still shows the unedited picture).
 Reading never raises on malformed metadata: what could be read is kept and the rest is described
 in ``Metadata.problems``.
+
+Where it fails: metadata is whatever the last program wrote; social media and messaging apps
+strip it, and anyone can write a camera's name and dates into an edited file.
 """
 
 from __future__ import annotations

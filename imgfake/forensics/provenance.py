@@ -16,6 +16,9 @@ References
 ----------
 IPTC NewsCodes, "Digital Source Type" vocabulary (https://cv.iptc.org/newscodes/digitalsourcetype/).
 AUTOMATIC1111 stable-diffusion-webui, ``modules/images.py`` (the ``parameters`` text chunk).
+
+Where it fails: anyone can strip or write these fields; generators that write nothing, and
+files re-saved by apps that drop text chunks and XMP, leave no trace to read.
 """
 
 from __future__ import annotations
