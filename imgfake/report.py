@@ -84,7 +84,9 @@ def report_html(data: Mapping, *, visuals: Mapping[int, Mapping] | None = None,
         ``sample_truth`` (what ``DashboardState.report_data()`` and scans produce).
     visuals : mapping of int to mapping, optional
         By index into ``images``: ``photo`` and ``evidence`` (uint8 RGB arrays at display size),
-        or ``evidence_error`` (a message) when the evidence image could not be drawn.
+        or ``evidence_error`` (a message) when the evidence image could not be drawn; ``maps``:
+        more evidence maps to show, each ``{"title", "image" (uint8 RGB), "caption"}`` (the
+        dashboard passes the maps of the methods that found something).
     zoom : int, optional
         Index of the image that gets the zoomable photo/ELA figure.
 
@@ -180,6 +182,12 @@ def _record_html(record: Mapping, visual: Mapping, figures, *, quality, gain, zo
     elif visual.get("evidence_error"):
         parts.append(f"<p class='meta'>The error-level image could not be drawn: "
                      f"{html.escape(str(visual['evidence_error']))}</p>")
+    maps = [m for m in visual.get("maps") or () if m.get("image") is not None]
+    if maps:
+        parts.append("<h3>Maps of the methods that found something</h3><div class='pair maps'>" + "".join(
+            f"<figure><img alt='{html.escape(str(m.get('title', '')))}' src='{png_uri(m['image'])}'>"
+            f"<figcaption><b>{html.escape(str(m.get('title', '')))}</b> {html.escape(str(m.get('caption', '')))}"
+            "</figcaption></figure>" for m in maps) + "</div>")
     parts.append(_findings_table(record.get("findings") or []))
     parts.append(_methods_table(record.get("analyses") or {}))
     return parts, plotly_included

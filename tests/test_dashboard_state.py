@@ -482,3 +482,16 @@ def test_maps_are_computed_off_the_event_thread_and_copy_move_pairs_become_lines
     assert all(0 <= x <= w and 0 <= y <= h for x1, y1, x2, y2 in state.view.lines for x, y in ((x1, y1), (x2, y2)))
     state.evidence = "grid"  # cached now: drawn at once
     assert state.view.kind == "grid" and not state.view.computing
+
+
+def test_the_report_shows_the_maps_of_methods_that_found_something():
+    from imgfake.resources import samples_dir
+
+    state = DashboardState(detector=FakeDetector(), background=False)
+    state.add_upload("kodim07_copy-move.jpg", (samples_dir() / "kodim07_copy-move.jpg").read_bytes())
+    before = state.report_html()
+    assert "Maps of the methods that found something" not in before  # nothing computed beyond ELA yet
+    state.evidence = "copymove"
+    after = state.report_html()
+    assert "Maps of the methods that found something" in after and "Copy-move (keypoints)" in after
+    assert after.count("data:image/png;base64,") == before.count("data:image/png;base64,") + 1

@@ -779,6 +779,27 @@ class DashboardState(traitlets.HasTraits):
     def report_json(self) -> str:
         return json.dumps(self.report_data(), indent=1, default=_json_default)
 
+    def _found_maps(self, item: ImageItem) -> list[dict]:
+        """The maps already computed for `item` (the report computes nothing new) whose method
+        raised a warning, as drawn on the page."""
+        maps = []
+        for kind, spec in available(heatmap=True).items():
+            if kind == "ela":
+                continue
+            if spec.heavy:
+                result = item.analyses.get(kind)
+            else:
+                chosen = {"cell": item.factor} if "cell" in spec.defaults() else {}
+                image = self.image_of(item)
+                result = run_analysis(kind, image, **chosen) if is_cached(kind, image, **chosen) else None
+            if result is None or result.heatmap is None or not any(f.severity == "warning" for f in result.findings):
+                continue
+            shown, _ = evidence_image(result, item.factor, height=item.facts["height"], width=item.facts["width"])
+            maps.append({"title": spec.title, "image": shown,
+                         "caption": f"{direction_words(result.direction).capitalize()}. "
+                                    + " ".join(f.message for f in result.findings if f.severity == "warning")})
+        return maps
+
     def report_html(self) -> str:
         """The HTML report: :func:`imgfake.report.report_html` of :meth:`report_data`, with each
         readable image's photo and error-level image (one that cannot be drawn says why)."""
@@ -789,7 +810,8 @@ class DashboardState(traitlets.HasTraits):
             if not item.ok:
                 continue
             try:
-                visuals[index] = {"photo": item.photo, "evidence": self.ela_display(item)}
+                visuals[index] = {"photo": item.photo, "evidence": self.ela_display(item),
+                                  "maps": self._found_maps(item)}
             except Exception as exc:
                 log.warning("no error-level image of %r for the report", item.name, exc_info=True)
                 visuals[index] = {"evidence_error": error_message(exc)}
