@@ -138,3 +138,14 @@ def test_a_photo_saved_once_has_no_shifted_grid():
         result = run_analysis("nadjpg", load_image(encode_jpeg(_scene(seed=9), quality=quality), name="once.jpg"))
         assert result.score is None and np.isnan(result.heatmap).all(), quality
         assert any(f.code == "no-shifted-grid" for f in result.findings)
+
+
+def test_libjpeg_warnings_about_a_damaged_file_stay_off_stderr(capfd):
+    data = bytearray(encode_jpeg(_scene(128, 128, seed=10), quality=80))
+    data[len(data) // 2: len(data) // 2 + 3] = b"\xff\x00\x12"  # damage the entropy-coded data
+    image = load_image(bytes(data), name="damaged.jpg")
+    dct._LAST = None
+    assert dct.read_coefficients(image).source == "file"
+    print("still here", file=__import__("sys").stderr)
+    err = capfd.readouterr().err
+    assert "Corrupt JPEG" not in err and "still here" in err

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -101,6 +102,52 @@ def _from_pixels(image, table: np.ndarray, reason: str) -> Coefficients:
                         f"the decoded pixels ({reason}); the double-compression evidence is weaker.", h, w)
 
 
+_STDERR_LOCK = threading.Lock()
+#: libjpeg's own warnings, which it prints on the process's stderr (Pillow keeps them quiet).
+_LIBJPEG_WARNINGS = ("Corrupt JPEG data", "Premature end of JPEG", "Invalid SOS", "Warning:")
+
+
+def _flush_stderr() -> None:
+    """Flush Python's and C's stderr buffers (libjpeg writes through C stdio)."""
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):
+        pass
+
+
+def _quietly(func):
+    """Run `func` with file descriptor 2 captured: libjpeg's warnings about damaged files are
+    dropped (the loader has already said what it could decode), anything else written meanwhile
+    (by other threads too) is passed on afterwards. Returns ``(result, libjpeg warned)``."""
+    with _STDERR_LOCK:
+        try:
+            sys.stderr.flush()
+            saved = os.dup(2)
+        except (OSError, ValueError, AttributeError):  # no usable stderr: nothing to keep quiet
+            return func(), False
+        with tempfile.TemporaryFile() as capture:
+            os.dup2(capture.fileno(), 2)
+            try:
+                result = func()
+            finally:
+                _flush_stderr()
+                os.dup2(saved, 2)
+                os.close(saved)
+            capture.seek(0)
+            text = capture.read().decode("utf-8", "replace")
+    lines = text.splitlines()
+    passed_on = [line for line in lines if not line.startswith(_LIBJPEG_WARNINGS)]
+    if passed_on:
+        sys.stderr.write("\n".join(passed_on) + "\n")
+    return result, len(passed_on) < len(lines)
+
+
 def _from_file(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     import jpeglib
 
@@ -108,10 +155,13 @@ def _from_file(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     try:
         with os.fdopen(handle, "wb") as f:
             f.write(data)
-        dct = jpeglib.read_dct(path)
-        y = np.asarray(dct.Y)
-        tables = np.asarray(dct.qt)
-        number = int(np.asarray(dct.quant_tbl_no)[0]) if getattr(dct, "quant_tbl_no", None) is not None else 0
+
+        def read():  # jpeglib reads lazily: the arrays are decoded on first access
+            dct = jpeglib.read_dct(path)
+            number = int(np.asarray(dct.quant_tbl_no)[0]) if getattr(dct, "quant_tbl_no", None) is not None else 0
+            return np.asarray(dct.Y), np.asarray(dct.qt), number
+
+        (y, tables, number), _ = _quietly(read)
     finally:
         os.unlink(path)
     if y.ndim != 4 or y.shape[2:] != (8, 8):
