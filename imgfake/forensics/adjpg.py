@@ -157,8 +157,11 @@ def adjpg_map(coefficients: Coefficients, *, frequencies=FREQUENCIES) -> tuple[n
     luma, table = coefficients.luma, coefficients.table
     rows, cols = luma.shape[:2]
     spatial = blocks_to_spatial(luma, table)
-    rounding = spatial - np.clip(np.rint(spatial), 0, 255)
-    sigma_e = float(np.sqrt(max(rounding.var(), 1e-6)))
+    # the decoder's rounding error (clipped pixels excluded: their error is not rounding), at most
+    # 2 coefficient units: a damaged file's values would otherwise blur every histogram away
+    inside = (spatial >= 0) & (spatial <= 255)
+    rounding = (spatial - np.rint(spatial))[inside] if inside.any() else np.zeros(1, np.float32)
+    sigma_e = float(np.clip(np.sqrt(max(float(rounding.var()), 1e-6)), 0.05, 2.0))
     calibrated = _calibrated_blocks(coefficients, spatial)
     del spatial, rounding
     log_ratio = np.zeros((rows, cols), np.float32)
