@@ -37,7 +37,7 @@ import numpy as np
 
 from ..results import AnalysisResult, Finding
 from .blocks import ZIGZAG
-from .dct import Coefficients, blocks_to_spatial, read_coefficients, spatial_to_blocks
+from .dct import Coefficients, blocks_to_spatial, odd_blocks, read_coefficients, spatial_to_blocks
 from .registry import register
 
 __all__ = ["dq_factor", "fit_first_quantisation", "adjpg_map", "FREQUENCIES"]
@@ -191,12 +191,6 @@ def adjpg_map(coefficients: Coefficients, *, frequencies=FREQUENCIES) -> tuple[n
     return log_ratio, informative, fit
 
 
-def _median(values: np.ndarray, size: int = 5) -> np.ndarray:
-    from scipy.ndimage import median_filter
-
-    return median_filter(values, size=size, mode="nearest")
-
-
 @register(
     "adjpg",
     title="Aligned double JPEG",
@@ -236,15 +230,9 @@ def adjpg_analysis(image) -> AnalysisResult:
                                 "nothing to compare."))
         return AnalysisResult(name="adjpg", heatmap=empty, cell=8, direction="high", units="probability",
                               findings=tuple(findings), details=details)
-    probability = (1.0 / (1.0 + np.exp(-np.clip(log_ratio, -30, 30)))).astype(np.float32)
-    spoke = _median((informative > 0).astype(np.float32)) > 0
-    smoothed = np.where(spoke, _median(probability), np.nan).astype(np.float32)
-    suspicious = "single"
-    analysed = np.isfinite(smoothed)
-    if analysed.any() and float((smoothed[analysed] > 0.5).mean()) > 0.6:
-        # most of the photo was compressed once: the double-compressed part is the odd one out
-        smoothed = np.where(analysed, 1.0 - smoothed, np.nan).astype(np.float32)
-        suspicious = "double"
+    # most of the photo compressed once: the double-compressed part is the odd one out
+    smoothed, flipped = odd_blocks(log_ratio, informative, majority=0.6)
+    suspicious = "double" if flipped else "single"
     heatmap = orient(smoothed, coefficients_orientation(image))[: empty.shape[0], : empty.shape[1]]
     if heatmap.shape != empty.shape:  # a flipped map of a size off the 8-grid: pad with "not analysed"
         padded = empty.copy()

@@ -27,7 +27,7 @@ import numpy as np
 from .blocks import DCT_BASIS, one_blas_thread
 
 __all__ = ["Coefficients", "read_coefficients", "blocks_to_spatial", "spatial_to_blocks",
-           "INVERSE_ORIENTATION"]
+           "odd_blocks", "INVERSE_ORIENTATION"]
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,30 @@ def spatial_to_blocks(luminance: np.ndarray) -> np.ndarray:
     blocks = blocks.reshape(rows, 8, cols, 8).transpose(0, 2, 1, 3).reshape(-1, 64)
     with one_blas_thread():
         return (blocks @ DCT_BASIS).reshape(rows, cols, 64)
+
+
+def odd_blocks(log_ratio: np.ndarray, informative: np.ndarray, *, majority: float) -> tuple[np.ndarray, bool]:
+    """Per-block probabilities from log-likelihood ratios, smoothed, with the odd part high.
+
+    The ratios (of "the suspicious history" against "the photo's") become probabilities, median
+    filtered over 5×5 blocks where some block nearby spoke (NaN elsewhere). When more than
+    `majority` of the analysed blocks come out above 0.5, the photo's own history is the other
+    one, and the map is turned over so that the minority is what stands out.
+
+    Returns
+    -------
+    (probability, flipped)
+    """
+    from scipy.ndimage import median_filter
+
+    probability = (1.0 / (1.0 + np.exp(-np.clip(log_ratio, -30, 30)))).astype(np.float32)
+    spoke = median_filter((informative > 0).astype(np.float32), size=5, mode="nearest") > 0
+    smoothed = np.where(spoke, median_filter(probability, size=5, mode="nearest"), np.nan).astype(np.float32)
+    analysed = np.isfinite(smoothed)
+    flipped = bool(analysed.any() and float((smoothed[analysed] > 0.5).mean()) > majority)
+    if flipped:
+        smoothed = np.where(analysed, 1.0 - smoothed, np.nan).astype(np.float32)
+    return smoothed, flipped
 
 
 def _luminance(pixels: np.ndarray) -> np.ndarray:

@@ -34,7 +34,7 @@ import numpy as np
 
 from ..results import AnalysisResult, Finding
 from .blocks import DCT_BASIS, ZIGZAG, one_blas_thread
-from .dct import _luminance
+from .dct import _luminance, odd_blocks
 from .registry import register
 
 __all__ = ["shift_periodicity", "find_first_grid", "nadjpg_map", "FREQUENCIES"]
@@ -211,8 +211,6 @@ def _to_cells(values: np.ndarray, shift: int, shape: tuple[int, int]) -> np.ndar
 def nadjpg_analysis(image) -> AnalysisResult:
     """Probability per 8×8 block that it does not share the majority's earlier shifted JPEG grid;
     score = share of analysed blocks above 0.9, or None when no shifted earlier grid is seen."""
-    from scipy.ndimage import median_filter
-
     h, w = image.height, image.width
     shape = (-(-h // 8), -(-w // 8))
     empty = np.full(shape, np.nan, np.float32)
@@ -252,15 +250,9 @@ def nadjpg_analysis(image) -> AnalysisResult:
             _, sigmas[j] = fit_lattice((sample[:, j] - k * q)[k != 0], float(q))
     sigma = float(np.median(sigmas[steps > 0]))
     log_ratio, informative = nadjpg_map(y, shift, steps, sigmas=sigmas)
-    probability = (1.0 / (1.0 + np.exp(-np.clip(log_ratio, -30, 30)))).astype(np.float32)
-    spoke = median_filter((informative > 0).astype(np.float32), size=5, mode="nearest") > 0
-    smoothed = np.where(spoke, median_filter(probability, size=5, mode="nearest"), np.nan).astype(np.float32)
-    analysed = np.isfinite(smoothed)
-    suspicious = "off-grid"
-    if analysed.any() and float((smoothed[analysed] > 0.5).mean()) > 0.5:
-        # most blocks are off the earlier grid: the part that carries it is the odd one out
-        smoothed = np.where(analysed, 1.0 - smoothed, np.nan).astype(np.float32)
-        suspicious = "on-grid"
+    # most blocks off the earlier grid: the part that carries it is the odd one out
+    smoothed, flipped = odd_blocks(log_ratio, informative, majority=0.5)
+    suspicious = "on-grid" if flipped else "off-grid"
     heatmap = _to_cells(smoothed, shift, shape)
     analysed = np.isfinite(heatmap)
     score = float((heatmap[analysed] > 0.9).mean()) if analysed.any() else None
