@@ -650,6 +650,11 @@ class DashboardState(traitlets.HasTraits):
             chosen["quality"] = self.quality if quality is None else int(quality)
         return run_analysis(kind, self.image_of(item), **chosen)
 
+    def draws_with_gain(self, kind: str | None = None) -> bool:
+        """Whether the map of `kind` (default: the selected one) is drawn with the gain and
+        linear/square-root controls (the error levels: grey levels, not a colour map)."""
+        return (kind or self.evidence) == "ela"
+
     def ela_display(self, item: ImageItem, *, quality: int | None = None) -> np.ndarray:
         """The error-level image of `item` as drawn (current quality, gain and mode), RGB."""
         result = self.evidence_result(item, "ela", quality=quality)

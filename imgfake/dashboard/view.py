@@ -439,10 +439,12 @@ class Dashboard(widgets.VBox):
         self._controls_enabled()
 
     def _controls_enabled(self) -> None:
-        ela = self.state.evidence == "ela"
-        for w in (self._quality, self._auto_gain, self._mode):
-            w.disabled = not ela
-        self._gain.disabled = not ela or self.state.gain == "auto"
+        spec = self._kinds.get(self.state.evidence)
+        self._quality.disabled = spec is None or "quality" not in spec.defaults()  # from the registry
+        gain = self.state.draws_with_gain()
+        for w in (self._auto_gain, self._mode):
+            w.disabled = not gain
+        self._gain.disabled = not gain or self.state.gain == "auto"
 
     def _invalidate_report(self) -> None:
         if self._report_made:
