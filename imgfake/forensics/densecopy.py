@@ -28,13 +28,15 @@ Forensic Research Workshop (DFRWS), 2003 (blocks that sort alike as candidate ma
 C. Barnes, E. Shechtman, A. Finkelstein, D. B. Goldman, "PatchMatch: a randomized correspondence
 algorithm for structural image editing", ACM Transactions on Graphics 28(3), 2009.
 
-Where it fails: photos are analysed at a longer side of at most 1,024 px, so copies smaller than
-about 40 × 40 px at that scale are missed; truly flat areas (clipped sky, a blank wall with no
-grain, JPEG-flattened blocks) carry nothing to match and are passed over; copies scaled or
-rotated are found less reliably than plain ones (the features are rotation- but not
-scale-invariant); strong JPEG compression (quality below ~75), added noise or blur after the copy
-hide the fine grain that the match relies on; and honest repetition (tiles, a facade's windows,
-printed patterns) can be marked as well: look at what is matched before concluding.
+Where it fails: photos are analysed at a longer side of at most 1,024 px (larger ones are scaled
+down first), and copies under about 48 px a side at that scale are often missed in low-texture
+areas (about half of 44-px ones are found); truly flat areas (clipped sky, a blank wall with no
+grain, blocks JPEG has flattened) carry nothing to match and are passed over; rotated and scaled
+copies are found less reliably than plain ones (the features are rotation- but not
+scale-invariant, and resampling blurs the grain); JPEG compression below quality ~85, added noise
+or blur after the copy wipe out the fine grain a low-texture match relies on; and honest
+repetition (tiles, a facade's windows, printed patterns) may be marked as well: look at what is
+matched before concluding.
 """
 
 from __future__ import annotations
@@ -62,6 +64,9 @@ STRIDE = 2
 MIN_DISTANCE = 32.0
 #: Blocks varying less than this (grey levels, standard deviation) are flat: never matched.
 MIN_STD = 1.0
+#: Each matched block centre marks a disk this wide (pixels of the working image): its block's
+#: radius plus what the median filter and the fit cut off at a region's edge (best F1 measured).
+MARK_RADIUS = DIAMETER // 2 + 4
 
 
 def _radial(n: int, m: int, rho: np.ndarray) -> np.ndarray:
@@ -73,7 +78,8 @@ def _radial(n: int, m: int, rho: np.ndarray) -> np.ndarray:
     return out
 
 
-def zernike_kernels(diameter: int = DIAMETER, order: int = ORDER) -> list[tuple[np.ndarray, np.ndarray | None]]:
+def zernike_kernels(diameter: int = DIAMETER,
+                    order: int = ORDER) -> list[tuple[np.ndarray, np.ndarray | None]]:
     """Zernike basis functions on a disk of `diameter` pixels, each of unit L2 norm.
 
     Returns
@@ -103,7 +109,8 @@ def zernike_kernels(diameter: int = DIAMETER, order: int = ORDER) -> list[tuple[
     return kernels
 
 
-def zernike_features(grey: np.ndarray, *, diameter: int = DIAMETER, order: int = ORDER) -> np.ndarray:
+def zernike_features(grey: np.ndarray, *, diameter: int = DIAMETER,
+                     order: int = ORDER) -> np.ndarray:
     """Rotation-invariant Zernike features of every block of `grey` that fits inside it.
 
     Parameters
@@ -140,7 +147,8 @@ def zernike_features(grey: np.ndarray, *, diameter: int = DIAMETER, order: int =
 
 
 def patch_match(features: np.ndarray, *, stride: int = 1, min_offset: int = 16, iterations: int = 3,
-                seed: int = 0, projections: int = 4, neighbours: int = 3, extrapolate: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                seed: int = 0, projections: int = 4, neighbours: int = 3,
+                extrapolate: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Approximate nearest neighbour, among all blocks at least `min_offset` px away, of the
     blocks on a `stride`-pixel grid (PatchMatch, vectorised).
 
@@ -177,7 +185,8 @@ def patch_match(features: np.ndarray, *, stride: int = 1, min_offset: int = 16, 
     """
     features = np.asarray(features, np.float32)
     if features.ndim != 3:
-        raise ValueError(f"features must be 3-D (rows, columns, features), got shape {features.shape}")
+        raise ValueError(f"features must be 3-D (rows, columns, features), "
+                         f"got shape {features.shape}")
     if not isinstance(stride, (int, np.integer)) or stride < 1:
         raise ValueError(f"stride must be an integer >= 1, got {stride!r}")
     h, w, k = features.shape
@@ -281,7 +290,8 @@ def _block_std(grey: np.ndarray, diameter: int) -> np.ndarray:
     return np.sqrt(var).astype(np.float32)
 
 
-def _pixel_check(grey: np.ndarray, matrix: np.ndarray, region: np.ndarray, *, reach: int = 16) -> tuple[float, float]:
+def _pixel_check(grey: np.ndarray, matrix: np.ndarray, region: np.ndarray, *,
+                 reach: int = 16) -> tuple[float, float]:
     """How well a region matches its copy, against how well it matches itself moved a little.
 
     Returns
@@ -304,17 +314,18 @@ def _pixel_check(grey: np.ndarray, matrix: np.ndarray, region: np.ndarray, *, re
     window = padded[y0:y1 + 2 * reach, x0:x1 + 2 * reach]
     template = np.ascontiguousarray(grey[y0:y1, x0:x1])
     mask = region[y0:y1, x0:x1].astype(np.float32)
-    sums = cv2.matchTemplate(window, template, cv2.TM_SQDIFF, mask=mask) / max(float(mask.sum()), 1.0)
+    sums = cv2.matchTemplate(window, template, cv2.TM_SQDIFF, mask=mask)
+    sums /= max(float(mask.sum()), 1.0)
     near = np.abs(np.arange(-reach, reach + 1))
     sums[np.maximum(near[:, None], near[None, :]) < 2] = np.inf
     return error, float(sums.min())
 
 
-def find_dense_clones(grey: np.ndarray, *, diameter: int = DIAMETER, stride: int = STRIDE, min_offset: int = 16,
-                      min_distance: float = MIN_DISTANCE, min_area: int = 400, max_fit_error: float = 2.0,
-                      min_std: float = MIN_STD, max_ratio: float = 0.25, close_ratio: float = 0.6,
-                      close_error: float = 8.0, max_error: float = 100.0, min_contrast: float = 1.0,
-                      max_clones: int = 4, seed: int = 0) -> list[dict]:
+def find_dense_clones(grey: np.ndarray, *, diameter: int = DIAMETER, stride: int = STRIDE,
+                      min_offset: int = 16, min_distance: float = MIN_DISTANCE, min_area: int = 400,
+                      max_fit_error: float = 2.0, min_std: float = MIN_STD, max_ratio: float = 0.25,
+                      close_ratio: float = 0.6, close_error: float = 8.0, max_error: float = 100.0,
+                      min_contrast: float = 1.0, max_clones: int = 4, seed: int = 0) -> list[dict]:
     """Regions of `grey` that appear again elsewhere in it, found from a dense field of block
     matches.
 
@@ -363,7 +374,7 @@ def find_dense_clones(grey: np.ndarray, *, diameter: int = DIAMETER, stride: int
     if not isinstance(stride, (int, np.integer)) or stride < 1:
         raise ValueError(f"stride must be an integer >= 1, got {stride!r}")
     h, w = grey.shape
-    if h < diameter + min_distance and w < diameter + min_distance or min(h, w) < diameter:
+    if min(h, w) < diameter or max(h, w) < diameter + min_distance:  # no block and a copy of it
         return []
     std = _block_std(grey, diameter)[::stride, ::stride]
     if not (std >= min_std).any():
@@ -378,7 +389,8 @@ def find_dense_clones(grey: np.ndarray, *, diameter: int = DIAMETER, stride: int
     keep &= np.isfinite(cost)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(keep.astype(np.uint8), connectivity=8)
     min_points = max(4, math.ceil(min_area / stride ** 2))
-    big = [i for i in np.argsort(-stats[:, cv2.CC_STAT_AREA]) if i > 0 and stats[i, cv2.CC_STAT_AREA] >= min_points]
+    sizes = stats[:, cv2.CC_STAT_AREA]
+    big = [i for i in np.argsort(-sizes) if i > 0 and sizes[i] >= min_points]
     centre = (diameter - 1) / 2
     claimed = np.zeros((h, w), bool)
     clones: list[dict] = []
@@ -388,8 +400,7 @@ def find_dense_clones(grey: np.ndarray, *, diameter: int = DIAMETER, stride: int
         gy, gx = np.nonzero(labels == label)
         src = np.stack([gx * stride + centre, gy * stride + centre], axis=1).astype(np.float32)
         dst = src + np.stack([dx[gy, gx], dy[gy, gx]], axis=1).astype(np.float32)
-        inside = claimed[np.clip(src[:, 1].astype(np.intp), 0, h - 1), np.clip(src[:, 0].astype(np.intp), 0, w - 1)]
-        if inside.mean() > 0.5:  # the other side of a region found already
+        if claimed[_pixels_at(src, (h, w))].mean() > 0.5:  # the other side of a region found already
             continue
         fits = find_clones(src, dst, min_inliers=min_points, max_clones=1, threshold=2.0)
         if not fits:
@@ -403,20 +414,27 @@ def find_dense_clones(grey: np.ndarray, *, diameter: int = DIAMETER, stride: int
             continue
         region = _paint(fit["src"], (h, w), radius=diameter // 2 - 1)
         claimed |= region | _warp_mask(region, matrix)
-        clones.append({"matrix": matrix, "src": fit["src"], "dst": fit["dst"], "area": int(len(fit["src"]) * stride ** 2),
-                       "shift": fit["shift"], "ratio": e0 / max(nearest, 1e-9), "error": e0})
+        clones.append({"matrix": matrix, "src": fit["src"], "dst": fit["dst"],
+                       "area": int(len(fit["src"]) * stride ** 2), "shift": fit["shift"],
+                       "ratio": e0 / max(nearest, 1e-9), "error": e0})
     return clones
+
+
+def _pixels_at(points: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column indices of the pixels nearest to `points` (x, y), inside `shape`."""
+    xs = np.clip(np.rint(points[:, 0]).astype(np.intp), 0, shape[1] - 1)
+    ys = np.clip(np.rint(points[:, 1]).astype(np.intp), 0, shape[0] - 1)
+    return ys, xs
 
 
 def _paint(points: np.ndarray, shape: tuple[int, int], *, radius: int) -> np.ndarray:
     """A mask of disks of `radius` around `points` (x, y)."""
     cv2 = _cv2()
     mask = np.zeros(shape, np.uint8)
-    xs = np.clip(np.rint(points[:, 0]).astype(np.intp), 0, shape[1] - 1)
-    ys = np.clip(np.rint(points[:, 1]).astype(np.intp), 0, shape[0] - 1)
-    mask[ys, xs] = 1
+    mask[_pixels_at(points, shape)] = 1
     if radius > 0:
-        mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1)))
+        disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+        mask = cv2.dilate(mask, disk)
     return mask.astype(bool)
 
 
@@ -427,21 +445,35 @@ def _warp_mask(mask: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     return cv2.warpAffine(mask.view(np.uint8), matrix, (w, h), flags=cv2.INTER_NEAREST).astype(bool)
 
 
-def dense_clone_mask(shape: tuple[int, int], clones: list[dict], *, diameter: int = DIAMETER) -> np.ndarray:
+def dense_clone_mask(shape: tuple[int, int], clones: list[dict], *,
+                     radius: int = MARK_RADIUS) -> np.ndarray:
     """Both the regions of `clones` (:func:`find_dense_clones`) and where each is copied to, as a
-    bool mask of `shape`: each matched block centre marks the disk of its block."""
+    bool mask of `shape`: each matched block centre marks a disk of `radius` px (its block's, plus
+    the margin the median filter and the fit cut off at a region's edge)."""
     mask = np.zeros(shape, bool)
     for clone in clones:
-        region = _paint(clone["src"], shape, radius=diameter // 2)
+        region = _paint(clone["src"], shape, radius=radius)
         mask |= region | _warp_mask(region, clone["matrix"])
     return mask
 
 
-def _no_result(shape: tuple[int, int], cell: int, code: str, message: str, details: dict) -> AnalysisResult:
+def _nothing(shape: tuple[int, int], cell: int, code: str, message: str, details: dict) -> AnalysisResult:
+    """A result with nothing analysed: a NaN map, no score and one info finding saying why."""
     rows, cols = -(-shape[0] // cell), -(-shape[1] // cell)
     return AnalysisResult(
-        name="copymove-dense", heatmap=np.full((rows, cols), np.nan, np.float32), cell=cell, direction="high",
-        units="share of the cell cloned", score=None, findings=(Finding(code, "info", message),), details=details)
+        name="copymove-dense", heatmap=np.full((rows, cols), np.nan, np.float32), cell=cell,
+        direction="high", units="share of the cell cloned", score=None,
+        findings=(Finding(code, "info", message),), details=details)
+
+
+def _describe(clone: dict, shape: tuple[int, int], factor: float) -> dict:
+    """A clone of :func:`find_dense_clones` in the full image's pixels, JSON-safe."""
+    area = float(_paint(clone["src"], shape, radius=MARK_RADIUS).sum()) * factor ** 2
+    offset = np.median(clone["dst"] - clone["src"], axis=0) * factor
+    matrix = np.hstack([clone["matrix"][:, :2], clone["matrix"][:, 2:] * factor])
+    return {"area_px": round(area), "offset_px": [round(float(offset[0]), 1), round(float(offset[1]), 1)],
+            "matrix": [[round(float(v), 4) for v in row] for row in matrix],
+            "match_error": round(float(clone["error"]), 2), "match_ratio": round(float(clone["ratio"]), 3)}
 
 
 @register(
@@ -456,9 +488,13 @@ def _no_result(shape: tuple[int, int], cell: int, code: str, message: str, detai
     cell=8,
 )
 def dense_copymove_analysis(image, *, block: int = 8) -> AnalysisResult:
-    """Copy-move regions on a `block`-pixel grid (share of each cell marked, source and copy);
-    score = the largest region's area in 16 × 16 blocks n (at the working scale) as n / (n + 10),
-    0 when nothing is found."""
+    """Copy-move regions on a `block`-pixel grid (share of each cell marked, source and copy).
+
+    Photos longer than :data:`~imgfake.forensics.copymove.MAX_SIDE` px are analysed on a copy
+    scaled down to it (``details["scale"]``); the mask is mapped back to the full image's grid.
+    Score: the largest region's area in 16 × 16 blocks of the working image, n, as n / (n + 10);
+    0 when nothing is found, None when nothing could be analysed.
+    """
     if not isinstance(block, (int, np.integer)) or block < 1:
         raise ValueError(f"block must be an integer >= 1 (pixels per map cell), got {block!r}")
     cell = int(block)
@@ -466,52 +502,47 @@ def dense_copymove_analysis(image, *, block: int = 8) -> AnalysisResult:
     pixels = image.pixels
     h, w = pixels.shape[:2]
     factor = max(1.0, max(h, w) / MAX_SIDE)
-    small = pixels if factor == 1 else cv2.resize(pixels, (max(1, round(w / factor)), max(1, round(h / factor))),
-                                                  interpolation=cv2.INTER_AREA)
-    grey = luminance(small)
+    if factor > 1:
+        size = (max(1, round(w / factor)), max(1, round(h / factor)))
+        pixels = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+    grey = luminance(pixels)
     sh, sw = grey.shape
-    details = {"scale": round(factor, 3), "working_size": [sh, sw], "stride": STRIDE, "clones": [], "pairs": []}
+    details = {"scale": round(factor, 3), "working_size": [sh, sw], "stride": STRIDE,
+               "clones": [], "pairs": []}
     if min(sh, sw) < DIAMETER or max(sh, sw) < DIAMETER + MIN_DISTANCE:
-        return _no_result((h, w), cell, "too-small",
-                          f"The image ({w}×{h} px) is too small to hold a {DIAMETER}-px block and a copy of it "
-                          f"{MIN_DISTANCE:.0f} px away: dense copy-move detection has nothing to compare.", details)
+        return _nothing((h, w), cell, "too-small",
+                        f"The image ({w}×{h} px) is too small to hold a {DIAMETER}-px block and a copy "
+                        f"of it {MIN_DISTANCE:.0f} px away: dense copy-move detection has nothing to "
+                        "compare.", details)
     if not (_block_std(grey, DIAMETER)[::STRIDE, ::STRIDE] >= MIN_STD).any():
-        return _no_result((h, w), cell, "flat",
-                          "The image is flat (no block varies by more than a grey level): copies of it cannot "
-                          "be told from the rest.", details)
+        return _nothing((h, w), cell, "flat",
+                        "The image is flat (no block varies by more than a grey level): copies in it "
+                        "cannot be told from the rest.", details)
     clones = find_dense_clones(grey, stride=STRIDE)
-    mask_small = dense_clone_mask(grey.shape, clones)
-    mask = mask_small if factor == 1 else cv2.resize(mask_small.view(np.uint8), (w, h),
-                                                     interpolation=cv2.INTER_NEAREST).astype(bool)
+    mask = dense_clone_mask(grey.shape, clones)
+    if factor > 1:
+        mask = cv2.resize(mask.view(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)
     heatmap = cell_means(mask.view(np.uint8), cell)
     findings = []
     if factor > 1:
-        findings.append(Finding("downscaled", "info",
-                                f"Analysed on a copy scaled down {factor:.1f}× (to {sw}×{sh} px): copies smaller "
-                                f"than about {40 * factor:.0f}×{40 * factor:.0f} px of the original are missed."))
-    largest = 0.0
-    for clone in clones:
-        region = _paint(clone["src"], grey.shape, radius=DIAMETER // 2)
-        blocks = float(region.sum()) / DIAMETER ** 2
-        largest = max(largest, blocks)
-        linear, shift = clone["matrix"][:, :2], clone["matrix"][:, 2] * factor
-        offset = np.median(clone["dst"] - clone["src"], axis=0) * factor
-        details["clones"].append({
-            "area_px": round(float(region.sum()) * factor ** 2),
-            "offset_px": [round(float(offset[0]), 1), round(float(offset[1]), 1)],
-            "matrix": [[round(float(v), 4) for v in row] for row in np.hstack([linear, shift[:, None]])],
-            "match_error": round(float(clone["error"]), 2), "match_ratio": round(float(clone["ratio"]), 3)})
+        findings.append(Finding(
+            "downscaled", "info",
+            f"Analysed on a copy scaled down {factor:.1f}× (to {sw}×{sh} px): copies smaller than "
+            f"about {40 * factor:.0f}×{40 * factor:.0f} px of the original are missed."))
+    details["clones"] = [_describe(clone, grey.shape, factor) for clone in clones]
+    largest = max((c["area_px"] / factor ** 2 / DIAMETER ** 2 for c in details["clones"]), default=0.0)
     if clones:
-        c = details["clones"][0]
-        side = math.sqrt(c["area_px"])
-        findings.append(Finding("dense-copy-move", "warning",
-                                f"A region of about {side:.0f}×{side:.0f} px appears again "
-                                f"{math.hypot(*c['offset_px']):.0f} px away, block for block: a sign of cloning, "
-                                "unless the scene really repeats (tiles, a facade, a printed pattern)."))
-        pairs = np.vstack([np.hstack([c["src"], c["dst"]]) for c in clones]) * factor
+        first = details["clones"][0]
+        side = math.sqrt(first["area_px"])
+        findings.append(Finding(
+            "dense-copy-move", "warning",
+            f"A region of about {side:.0f}×{side:.0f} px appears again "
+            f"{math.hypot(*first['offset_px']):.0f} px away, block for block: a sign of cloning, "
+            "unless the scene really repeats (tiles, a facade, a printed pattern)."))
+        pairs = np.vstack([np.hstack([clone["src"], clone["dst"]]) for clone in clones]) * factor
         pick = np.linspace(0, len(pairs) - 1, min(200, len(pairs))).round().astype(int)
         details["pairs"] = [[round(float(v), 1) for v in row] for row in pairs[pick]]
-    score = largest / (largest + 10.0)
     return AnalysisResult(
-        name="copymove-dense", heatmap=heatmap, cell=cell, direction="high", units="share of the cell cloned",
-        mask=heatmap >= 0.5, score=score, findings=tuple(findings), details=details)
+        name="copymove-dense", heatmap=heatmap, cell=cell, direction="high",
+        units="share of the cell cloned", mask=heatmap >= 0.5, score=largest / (largest + 10.0),
+        findings=tuple(findings), details=details)
