@@ -62,6 +62,7 @@ bench: $(STAMP) chromium
 	$(PY) benchmarks/predict_speed.py
 	$(PY) benchmarks/dashboard_speed.py
 	$(PY) benchmarks/memory.py
+	$(PY) benchmarks/methods_speed.py
 
 model: $(STAMP)
 	nice -n 5 $(PY) scripts/train_default.py
