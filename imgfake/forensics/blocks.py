@@ -12,7 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["BLOCK", "MCU", "ZIGZAG", "DCT8", "DCT_BASIS", "central_crop_box", "central_crop",
-           "lattice", "cell_means", "cell_variance", "cells_touching", "one_blas_thread"]
+           "lattice", "cell_means", "cell_variance", "cells_touching", "one_blas_thread", "opencv",
+           "working_copy", "mask_to_full_size", "MAX_WORKING_SIDE"]
+
+#: Longest side the searching methods (copy-move) work at: larger photos are scaled down first.
+#: SIFT doubles its input and keeps a float pyramid of it; at 1,600 px that alone was 13 × a
+#: 12 MP photo's memory.
+MAX_WORKING_SIDE = 1024
 
 #: Side of a JPEG DCT block (pixels).
 BLOCK = 8
@@ -165,3 +171,32 @@ class one_blas_thread:  # noqa: N801 - used like a function: ``with one_blas_thr
     def __exit__(self, *exc) -> None:
         if self._limit is not None:
             self._limit.restore_original_limits()
+
+
+def opencv():
+    """The ``cv2`` module, or a RuntimeError saying how to install it (a declared dependency)."""
+    try:
+        import cv2
+    except ImportError as exc:  # a broken install says so plainly
+        raise RuntimeError("OpenCV is not installed: pip install opencv-python-headless") from exc
+    return cv2
+
+
+def working_copy(pixels: np.ndarray, *, max_side: int = MAX_WORKING_SIDE) -> tuple[np.ndarray, float]:
+    """`pixels` (H×W or H×W×3) scaled down by area averaging so the longer side is at most
+    `max_side`, and the factor it was scaled by (1.0: the array itself)."""
+    h, w = pixels.shape[:2]
+    factor = max(1.0, max(h, w) / max_side)
+    if factor == 1:
+        return pixels, 1.0
+    cv2 = opencv()
+    size = (max(1, round(w / factor)), max(1, round(h / factor)))
+    return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA), factor
+
+
+def mask_to_full_size(mask: np.ndarray, height: int, width: int) -> np.ndarray:
+    """A bool mask of a :func:`working_copy` back on the full image (nearest neighbour)."""
+    if mask.shape == (height, width):
+        return mask
+    cv2 = opencv()
+    return cv2.resize(mask.view(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST).astype(bool)

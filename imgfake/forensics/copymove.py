@@ -24,22 +24,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..results import AnalysisResult, Finding
-from .blocks import cell_means
+from .blocks import MAX_WORKING_SIDE, cell_means, mask_to_full_size, opencv, working_copy
 from .registry import register
 
 __all__ = ["match_keypoints", "find_clones", "clone_mask"]
 
-#: Longest side the keypoints are found at: larger photos are scaled down first. SIFT doubles its
-#: input and keeps a float pyramid of it; at 1,600 px that alone was 13 x a 12 MP photo's memory.
-MAX_SIDE = 1024
-
-
-def _cv2():
-    try:
-        import cv2
-    except ImportError as exc:  # a declared dependency; a broken install says so plainly
-        raise RuntimeError("OpenCV is not installed: pip install opencv-python-headless") from exc
-    return cv2
+#: Longest side the keypoints are found at (:data:`~imgfake.forensics.blocks.MAX_WORKING_SIDE`).
+MAX_SIDE = MAX_WORKING_SIDE
+_cv2 = opencv
 
 
 def match_keypoints(grey: np.ndarray, *, max_keypoints: int = 4000, ratio: float = 0.6,
@@ -147,10 +139,7 @@ def copymove_analysis(image, *, block: int = 8) -> AnalysisResult:
     cv2 = _cv2()
     pixels = image.pixels
     h, w = pixels.shape[:2]
-    factor = max(1.0, max(h, w) / MAX_SIDE)
-    grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
-    small = grey if factor == 1 else cv2.resize(grey, (max(1, round(w / factor)), max(1, round(h / factor))),
-                                                interpolation=cv2.INTER_AREA)
+    small, factor = working_copy(cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY), max_side=MAX_SIDE)
     if min(small.shape) < 16:  # a sliver: no keypoint has room
         src = dst = np.zeros((0, 2), np.float32)
     else:
@@ -159,8 +148,7 @@ def copymove_analysis(image, *, block: int = 8) -> AnalysisResult:
     mask_small = np.zeros(small.shape, bool)
     for clone in clones:
         mask_small |= clone_mask(small, clone)
-    mask = mask_small if factor == 1 else cv2.resize(mask_small.astype(np.uint8), (w, h),
-                                                     interpolation=cv2.INTER_NEAREST).astype(bool)
+    mask = mask_to_full_size(mask_small, h, w)
     heatmap = cell_means(mask.view(np.uint8), block)
     strongest = max((c["inliers"] for c in clones), default=0)
     findings = ()

@@ -46,8 +46,8 @@ import math
 import numpy as np
 
 from ..results import AnalysisResult, Finding
-from .blocks import cell_means
-from .copymove import MAX_SIDE, _cv2, find_clones
+from .blocks import cell_means, mask_to_full_size, opencv as _cv2, working_copy
+from .copymove import MAX_SIDE, find_clones
 from .lenses import luminance
 from .registry import register
 
@@ -498,13 +498,9 @@ def dense_copymove_analysis(image, *, block: int = 8) -> AnalysisResult:
     if not isinstance(block, (int, np.integer)) or block < 1:
         raise ValueError(f"block must be an integer >= 1 (pixels per map cell), got {block!r}")
     cell = int(block)
-    cv2 = _cv2()
     pixels = image.pixels
     h, w = pixels.shape[:2]
-    factor = max(1.0, max(h, w) / MAX_SIDE)
-    if factor > 1:
-        size = (max(1, round(w / factor)), max(1, round(h / factor)))
-        pixels = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+    pixels, factor = working_copy(pixels, max_side=MAX_SIDE)
     grey = luminance(pixels)
     sh, sw = grey.shape
     details = {"scale": round(factor, 3), "working_size": [sh, sw], "stride": STRIDE,
@@ -520,8 +516,7 @@ def dense_copymove_analysis(image, *, block: int = 8) -> AnalysisResult:
                         "cannot be told from the rest.", details)
     clones = find_dense_clones(grey, stride=STRIDE)
     mask = dense_clone_mask(grey.shape, clones)
-    if factor > 1:
-        mask = cv2.resize(mask.view(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)
+    mask = mask_to_full_size(mask, h, w)
     heatmap = cell_means(mask.view(np.uint8), cell)
     findings = []
     if factor > 1:
