@@ -37,7 +37,8 @@ import numpy as np
 
 from ..results import AnalysisResult, Finding
 from .blocks import ZIGZAG
-from .dct import Coefficients, blocks_to_spatial, odd_blocks, read_coefficients, spatial_to_blocks
+from .dct import (Coefficients, blocks_to_spatial, odd_blocks, odd_region_result, read_coefficients,
+                  spatial_to_blocks)
 from .registry import register
 
 __all__ = ["dq_factor", "fit_first_quantisation", "adjpg_map", "FREQUENCIES"]
@@ -233,29 +234,17 @@ def adjpg_analysis(image) -> AnalysisResult:
     # most of the photo compressed once: the double-compressed part is the odd one out
     smoothed, flipped = odd_blocks(log_ratio, informative, majority=0.6)
     suspicious = "double" if flipped else "single"
-    heatmap = orient(smoothed, coefficients_orientation(image))[: empty.shape[0], : empty.shape[1]]
+    heatmap = orient(smoothed, image.orientation)[: empty.shape[0], : empty.shape[1]]
     if heatmap.shape != empty.shape:  # a flipped map of a size off the 8-grid: pad with "not analysed"
         padded = empty.copy()
         padded[: heatmap.shape[0], : heatmap.shape[1]] = heatmap
         heatmap = padded
-    analysed = np.isfinite(heatmap)
-    score = float((heatmap[analysed] > 0.9).mean()) if analysed.any() else None
     steps = ", ".join(f"{f[1]}→{f[0]}" for f in list(used.values())[:4])
     findings.append(Finding("double-jpeg", "info",
                             f"The photo was JPEG-compressed at least twice on the same grid (first steps "
                             f"→ last steps {steps}, in {len(used)} frequencies): it was re-saved, which "
                             "apps do, and is no sign of editing by itself."))
-    if score is not None and score >= 0.02:
-        what = ("compressed only once, unlike the rest" if suspicious == "single"
-                else "compressed twice, unlike the rest")
-        findings.append(Finding("adjpg-region", "warning",
-                                f"{score:.0%} of the analysed blocks were {what}: a sign of a region "
-                                "pasted in between two saves."))
     details["suspicious"] = suspicious
-    return AnalysisResult(name="adjpg", heatmap=heatmap, cell=8, direction="high", units="probability",
-                          mask=heatmap > 0.9, score=score, findings=tuple(findings), details=details)
-
-
-def coefficients_orientation(image) -> int:
-    """The EXIF orientation that turns a stored-layout block map like the image's pixels."""
-    return image.orientation if image.orientation in range(2, 9) else 1
+    what = ("were compressed only once, unlike the rest" if suspicious == "single"
+            else "were compressed twice, unlike the rest")
+    return odd_region_result("adjpg", heatmap, findings, details, what=what)

@@ -24,18 +24,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..results import AnalysisResult, Finding
 from .blocks import DCT_BASIS, one_blas_thread
+from .lenses import luminance
 
 __all__ = ["Coefficients", "read_coefficients", "blocks_to_spatial", "spatial_to_blocks",
-           "odd_blocks", "INVERSE_ORIENTATION"]
+           "odd_blocks", "odd_region_result", "INVERSE_ORIENTATION"]
 
 log = logging.getLogger(__name__)
 
 #: The EXIF orientation that undoes each one (6 and 8 are each other's inverse).
 INVERSE_ORIENTATION = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 8, 7: 7, 8: 6}
 
-_CACHE_LOCK = threading.Lock()
-_LAST: tuple[str, Coefficients | None] | None = None  # the last file read (two methods read it)
 
 
 @dataclass(frozen=True)
@@ -108,10 +108,19 @@ def odd_blocks(log_ratio: np.ndarray, informative: np.ndarray, *, majority: floa
     return smoothed, flipped
 
 
-def _luminance(pixels: np.ndarray) -> np.ndarray:
-    """JPEG's Y (BT.601 full range) of uint8 RGB, float32."""
-    rgb = pixels.astype(np.float32)
-    return rgb[..., 0] * np.float32(0.299) + rgb[..., 1] * np.float32(0.587) + rgb[..., 2] * np.float32(0.114)
+def odd_region_result(name: str, heatmap: np.ndarray, findings: list, details: dict, *,
+                      what: str) -> AnalysisResult:
+    """The double-JPEG methods' result from their :func:`odd_blocks` map on the 8-pixel grid:
+    score = the share of analysed blocks above 0.9, and from 2 % a warning that that share of
+    the blocks `what` (e.g. "were compressed only once, unlike the rest")."""
+    analysed = np.isfinite(heatmap)
+    score = float((heatmap[analysed] > 0.9).mean()) if analysed.any() else None
+    if score is not None and score >= 0.02:
+        findings.append(Finding(f"{name}-region", "warning",
+                                f"{score:.0%} of the analysed blocks {what}: a sign of a region "
+                                "pasted in between two saves."))
+    return AnalysisResult(name=name, heatmap=heatmap, cell=8, direction="high", units="probability",
+                          mask=heatmap > 0.9, score=score, findings=tuple(findings), details=details)
 
 
 def _from_pixels(image, table: np.ndarray, reason: str) -> Coefficients:
@@ -119,7 +128,7 @@ def _from_pixels(image, table: np.ndarray, reason: str) -> Coefficients:
 
     stored = orient(image.pixels, INVERSE_ORIENTATION.get(image.orientation, 1))
     h, w = stored.shape[:2]
-    y = _luminance(stored)
+    y = luminance(stored)
     padded = np.pad(y, ((0, -h % 8), (0, -w % 8)), mode="edge")
     coefficients = np.rint(spatial_to_blocks(padded) / table.astype(np.float32)).astype(np.int32)
     return Coefficients(coefficients, table, "pixels", f"The DCT coefficients were re-estimated from "
@@ -206,18 +215,14 @@ def read_coefficients(image) -> Coefficients | None:
     Coefficients or None
         None when the image is not a JPEG (or a CMYK one, whose first channel is not luminance).
     """
-    global _LAST
     if image.jpeg is None or image.format not in ("JPEG", "MPO") or image.mode in ("CMYK", "YCCK"):
         return None
     if not image.jpeg.quantization:
         return None
-    with _CACHE_LOCK:
-        if _LAST is not None and _LAST[0] == image.sha256:
-            return _LAST[1]
     table = np.asarray(image.jpeg.quantization.get(0, next(iter(image.jpeg.quantization.values()))), np.int32)
     if table.size != 64 or (table < 1).any():
         return None
-    data = getattr(image, "data", None)
+    data = image.data
     if data is None:
         result = _from_pixels(image, table, "the file itself was not kept")
     else:
@@ -235,6 +240,4 @@ def read_coefficients(image) -> Coefficients | None:
                 result = _from_pixels(image, table, "the file's coefficient layout was unexpected")
             else:
                 result = Coefficients(luma, file_table, "file", "", *stored)
-    with _CACHE_LOCK:
-        _LAST = (image.sha256, result)
     return result

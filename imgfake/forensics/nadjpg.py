@@ -34,7 +34,8 @@ import numpy as np
 
 from ..results import AnalysisResult, Finding
 from .blocks import DCT_BASIS, ZIGZAG, one_blas_thread
-from .dct import _luminance, odd_blocks
+from .dct import odd_blocks, odd_region_result
+from .lenses import luminance
 from .registry import register
 
 __all__ = ["shift_periodicity", "find_first_grid", "nadjpg_map", "FREQUENCIES"]
@@ -214,7 +215,7 @@ def nadjpg_analysis(image) -> AnalysisResult:
     h, w = image.height, image.width
     shape = (-(-h // 8), -(-w // 8))
     empty = np.full(shape, np.nan, np.float32)
-    y = _luminance(image.pixels) - np.float32(128)
+    y = luminance(image.pixels) - np.float32(128)
     top, left = max(0, (h - SEARCH_SIDE) // 2) // 8 * 8, max(0, (w - SEARCH_SIDE) // 2) // 8 * 8
     crop = y[top: top + SEARCH_SIDE + 8, left: left + SEARCH_SIDE + 8]
     table = np.asarray(image.jpeg.quantization.get(0), np.float32) if image.jpeg and image.jpeg.quantization.get(0) else None
@@ -254,18 +255,11 @@ def nadjpg_analysis(image) -> AnalysisResult:
     smoothed, flipped = odd_blocks(log_ratio, informative, majority=0.5)
     suspicious = "on-grid" if flipped else "off-grid"
     heatmap = _to_cells(smoothed, shift, shape)
-    analysed = np.isfinite(heatmap)
-    score = float((heatmap[analysed] > 0.9).mean()) if analysed.any() else None
     details.update(suspicious=suspicious, sigma=round(sigma, 2))
     findings.append(Finding("shifted-grid", "info",
                             f"An earlier JPEG save is visible on a grid shifted by {dx} px across and "
                             f"{dy} px down (steps {', '.join(str(int(s)) for s in steps if s)}): the photo "
                             "was cropped or recomposed between two saves, which is common by itself."))
-    if score is not None and score >= 0.02:
-        what = ("lacks the earlier JPEG grid the rest carries" if suspicious == "off-grid"
-                else "carries an earlier JPEG grid the rest lacks")
-        findings.append(Finding("nadjpg-region", "warning",
-                                f"{score:.0%} of the analysed blocks {what}: a sign of a region pasted "
-                                "in between two saves."))
-    return AnalysisResult(name="nadjpg", heatmap=heatmap, cell=8, direction="high", units="probability",
-                          mask=heatmap > 0.9, score=score, findings=tuple(findings), details=details)
+    what = ("lacks the earlier JPEG grid the rest carries" if suspicious == "off-grid"
+            else "carries an earlier JPEG grid the rest lacks")
+    return odd_region_result("nadjpg", heatmap, findings, details, what=what)
