@@ -107,10 +107,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help=json_help)
     p.set_defaults(func=_cmd_analyses)
 
-    p = sub.add_parser("predict", help="probability that each image was edited, and how")
+    p = sub.add_parser("predict", help="edited, real or cannot tell for each image, how, and where")
     p.add_argument("images", nargs="+", metavar="IMAGE", help=images_help)
     p.add_argument("--model", type=Path, help="model bundle folder (default: the shipped model)")
     p.add_argument("--batch-size", type=int, default=32, help="images per model call (default 32)")
+    p.add_argument("--heatmaps", type=Path, metavar="DIR",
+                   help="write DIR/<file stem>.png per image: 8-bit greyscale localisation map, the "
+                        "image's width × height, 0 = surely untouched, 255 = surely edited")
     p.add_argument("--json", action="store_true", help=json_help)
     p.set_defaults(func=_cmd_predict)
 
@@ -410,8 +413,9 @@ def _cmd_predict(args) -> int:
     from .learn.detector import Detector
 
     detector = Detector.load(args.model)
+    heatmaps = _HeatmapWriter(args.heatmaps) if args.heatmaps is not None else None
     start = time.perf_counter()
-    failed, edited = 0, 0
+    failed, counts = 0, {}
     progress = _Progress(len(paths))
     try:
         for path, result in detector.predict_paths(paths, batch_size=args.batch_size):
@@ -420,20 +424,65 @@ def _cmd_predict(args) -> int:
                 failed += 1
                 progress.write(lambda: _error(path, result))
                 continue
-            edited += result.label == "edited"
+            counts[result.verdict or result.label] = counts.get(result.verdict or result.label, 0) + 1
             record = {"path": str(path), **result.to_dict()}
-            kinds = ", ".join(f"{k} {v:.2f}" for k, v in sorted(result.kinds.items(), key=lambda kv: -kv[1]))
-            text = f"{path}: p_edited={result.p_edited:.3f} → {result.label}"
-            if result.label == "edited" and kinds:
-                text += f" (kind: {kinds})"
-            if result.domain_note:
-                text += f"\n  caution: {result.domain_note}"
-            progress.write(lambda: _emit(record, as_json=args.json, text=text))
+            if heatmaps is not None:
+                record["heatmap"] = heatmaps.write(path, result)
+            progress.write(lambda: _emit(record, as_json=args.json, text=_prediction_text(path, result, record)))
     finally:
         progress.close()
-    n_ok = len(paths) - failed
-    _summary(len(paths), start, failed, f"{edited} edited, {n_ok - edited} real")
+    _summary(len(paths), start, failed, ", ".join(f"{counts.get(v, 0)} {words}" for v, words in (
+        ("edited", "edited"), ("real", "with no sign of editing"), ("uncertain", "cannot tell"))))
     return EXIT_SOME_FAILED if failed else EXIT_OK
+
+
+_VERDICT_WORDS = {"edited": "signs of editing found", "real": "no sign of editing found",
+                  "uncertain": "cannot tell"}
+
+
+def _prediction_text(path, result, record) -> str:
+    verdict = result.verdict or result.label
+    text = f"{path}: {_VERDICT_WORDS.get(verdict, verdict)} (p_edited={result.p_edited:.3f})"
+    kinds = ", ".join(f"{k} {v:.2f}" for k, v in sorted(result.kinds.items(), key=lambda kv: -kv[1])[:3])
+    if result.kinds_meaningful and kinds:
+        text += f"\n  kind: {kinds}"
+    if result.reason:
+        text += f"\n  why: {result.reason}"
+    if result.drivers:
+        text += "\n  driven by: " + ", ".join(d["method"] for d in result.drivers)
+    if result.domain_note and result.domain_note != result.reason:
+        text += f"\n  caution: {result.domain_note}"
+    if record.get("heatmap"):
+        text += f"\n  map: {record['heatmap']}"
+    return text
+
+
+class _HeatmapWriter:
+    """Writes ``DIR/<stem>.png`` per image; a second file with the same stem gets ``<stem>-2``."""
+
+    def __init__(self, folder: Path) -> None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"cannot create the heat-map folder {str(folder)!r}: {exc.strerror or exc}") from exc
+        self.folder = folder
+        self.used: set[str] = set()
+
+    def write(self, path, result) -> str | None:
+        image = result.heatmap_image() if hasattr(result, "heatmap_image") else None
+        if image is None:
+            return None
+        from PIL import Image
+
+        stem, n = Path(path).stem or "image", 1
+        name = f"{stem}.png"
+        while name in self.used:
+            n += 1
+            name = f"{stem}-{n}.png"
+        self.used.add(name)
+        target = self.folder / name
+        Image.fromarray(image).save(target)
+        return str(target)
 
 
 def _cmd_dashboard(args) -> int:

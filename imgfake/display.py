@@ -9,7 +9,7 @@ import numpy as np
 from .results import AnalysisResult
 
 __all__ = ["PREVIEW_SIDE", "NOT_ANALYSED_RGB", "FAMILY_TITLES", "display_factor", "colormap",
-           "evidence_image", "direction_words", "verdict_words"]
+           "evidence_image", "direction_words", "verdict_words", "prediction_headline", "VERDICT_HEADLINES"]
 
 #: Longest side of the images drawn on a page (full resolution is used for every computation).
 PREVIEW_SIDE = 1024
@@ -70,6 +70,25 @@ def direction_words(direction: str) -> str:
     if direction == "low":
         return "brighter = lower values, the suspicious way for this method"
     return "brighter = more signs of editing by this method"
+
+
+#: The fused detector's three answers: headline and tone.
+VERDICT_HEADLINES = {
+    "edited": ("Signs of editing found", "edited"),
+    "real": ("No sign of editing found", "authentic"),
+    "uncertain": ("Cannot tell", "uncertain"),
+}
+
+
+def prediction_headline(prediction: dict) -> tuple[str, str]:
+    """Headline and tone of a prediction record: its three-way ``verdict`` when it has one
+    (fused bundles), else :func:`verdict_words` of its score."""
+    p = float(prediction["p_edited"])
+    verdict = prediction.get("verdict")
+    if verdict in VERDICT_HEADLINES:
+        headline, tone = VERDICT_HEADLINES[verdict]
+        return f"{headline} (p = {p:.2f})", tone
+    return verdict_words(p, float(prediction.get("threshold", 0.5)))
 
 
 def verdict_words(p_edited: float, threshold: float = 0.5) -> tuple[str, str]:

@@ -133,7 +133,7 @@ def _record_html(record: Mapping, visual: Mapping, figures, *, quality, gain, zo
                  plotly_included: bool) -> tuple[list[str], bool]:
     if record.get("error"):
         return [f"<p class='error'>{html.escape(str(record['error']))}</p>"], plotly_included
-    from .display import verdict_words
+    from .display import prediction_headline
 
     parts = []
     image = record.get("image") or {}
@@ -146,10 +146,12 @@ def _record_html(record: Mapping, visual: Mapping, figures, *, quality, gain, zo
     prediction = record.get("prediction")
     if prediction is not None:
         p, threshold = prediction["p_edited"], prediction["threshold"]
-        words, tone = verdict_words(p, threshold)
+        words, tone = prediction_headline(prediction)
         parts.append(f"<p><span class='verdict {tone}'>{html.escape(words)}</span> "
                      f"<span class='meta'>threshold {threshold:.2f}</span></p>")
-        if prediction.get("domain_note"):
+        if prediction.get("reason"):
+            parts.append(f"<p>{html.escape(str(prediction['reason']))}</p>")
+        if prediction.get("domain_note") and prediction.get("domain_note") != prediction.get("reason"):
             parts.append(f"<p class='meta'>⚠ {html.escape(prediction['domain_note'])}</p>")
         figs = [figures.probability_gauge(p, threshold=threshold)]
         if prediction.get("kinds") and prediction.get("kinds_meaningful", p >= threshold):
@@ -221,13 +223,16 @@ def _truth_text(truth: dict) -> str:
 
 
 def _summary_table(records: list[Mapping]) -> str:
+    from .display import VERDICT_HEADLINES
+
     rows = []
     for record in records:
         prediction = record.get("prediction") or {}
         p = prediction.get("p_edited")
         q = record.get("jpeg_quality")
         status = (record.get("verdict") or {}).get("status", "")
-        verdict = html.escape("could not be read" if record.get("error") else prediction.get("label") or status)
+        answer = VERDICT_HEADLINES.get(prediction.get("verdict"), (prediction.get("label"),))[0]
+        verdict = html.escape("could not be read" if record.get("error") else answer or status)
         n = "–" if record.get("error") else sum(f.get("severity") in ("notice", "warning")
                                                for f in record.get("findings") or [])
         rows.append(f"<tr><td>{html.escape(str(record.get('name')))}</td><td>{verdict}</td>"

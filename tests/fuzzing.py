@@ -7,7 +7,8 @@ Cases are reproducible from ``(seed, index)``: a base image of one of the suppor
 flips, truncation, inserted or overwritten bytes, broken markers and chunks, absurd header
 sizes, broken metadata). The rule: ``load_image`` either raises ``ImageLoadError`` naming the
 file, or every analysis returns a result whose maps are finite where they are not NaN; the
-preprocessing and the report never raise.
+preprocessing, the shipped fused verdict (its JSON trees on the analyses' evidence) and the
+report never raise.
 
 ``tests/test_fuzz.py`` runs a seeded subset in ``make test``; ``make fuzz N=20000`` runs
 ``scripts/fuzz.py``, which adds a per-case time limit, a memory limit and crash detection.
@@ -296,10 +297,47 @@ def check_case(case: Case) -> Outcome:
     except Exception as exc:
         return Outcome("violation", f"the model's preprocessing raised {type(exc).__name__}: {exc}")
     try:
+        _fuse(image, results)
+    except Exception as exc:
+        return Outcome("violation", f"the fused verdict raised {type(exc).__name__}: {exc}")
+    try:
         _report(case, image, results)
     except Exception as exc:
         return Outcome("violation", f"the report raised {type(exc).__name__}: {exc}")
     return Outcome("analysed")
+
+
+def _fuse(image, results) -> None:
+    """The shipped fusion (JSON trees, no TensorFlow) on the analyses' evidence, and its answer."""
+    fusion = _shipped_fusion()
+    if fusion is None:
+        return
+    from imgfake.learn import evidence
+    from imgfake.learn.detector import image_profile
+    from imgfake.learn.fusion import VERDICTS, decide
+
+    ev = evidence.from_results({m: results[m] for m in fusion.methods if m in results}, (image.height, image.width))
+    out = fusion.score(ev)
+    if not 0.0 <= out.p_edited <= 1.0 or out.cells.shape != ev.grid:
+        raise ValueError(f"p_edited {out.p_edited} or cells {out.cells.shape} off the contract")
+    verdict, reason = decide(out.p_edited, threshold=fusion.threshold, low=fusion.low, facts=image_profile(image))
+    if verdict not in VERDICTS or not reason:
+        raise ValueError(f"no answer: {verdict!r}")
+
+
+_FUSION: list = []
+
+
+def _shipped_fusion():
+    if not _FUSION:
+        import json
+
+        from imgfake.learn.fusion import FUSION_FILE, Fusion
+        from imgfake.resources import default_model_dir
+
+        path = default_model_dir() / FUSION_FILE
+        _FUSION.append(Fusion(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else None)
+    return _FUSION[0]
 
 
 def _preprocess(image) -> None:

@@ -116,19 +116,22 @@ def test_env_var_points_to_a_bundle(bundle, monkeypatch):
 
 
 def test_shipped_default_model_loads(monkeypatch):
+    from imgfake.learn.fusion import VERDICTS
+
     monkeypatch.delenv("IMGFAKE_MODEL", raising=False)
     folder = default_model_dir()
     assert (folder / "model.keras").is_file(), f"the shipped model is missing from {folder}: run `make model`"
+    assert (folder / "fusion.json").is_file(), f"the shipped fusion is missing from {folder}: run `make model`"
     det = Detector.load()
-    assert det.kind_names == ["face-parts", "splice", "copy-move", "retouch"]
-    facts = det.describe()  # the headline the dashboard shows: test AUC on what stage 1 learnt
-    assert facts["stage1_trained_on"] == ["faces"]
-    assert facts["test_roc_auc"] == det.config["metrics"]["test"]["per_dataset"]["faces"]["roc_auc"]
+    assert det.fusion is not None and "face-parts" in det.kind_names and "copy-move" in det.kind_names
+    facts = det.describe()  # the headline the dashboard shows: held-out sources, not its own test split
+    loso = det.config["fusion"]["leave_one_source_out"]
+    assert facts["held_out_roc_auc"] == loso["mean_roc_auc"] and set(loso["folds"]) == {"bsds", "faces", "kodak-mcmaster"}
+    assert facts["held_out_fpr"] == loso["mean_fpr"] <= 0.05
     assert sum(f.stat().st_size for f in folder.iterdir()) < 10 * 1024 * 1024
     pred = det.predict([load_image(encode(pixels(1), quality=92), name="x.jpg")])[0]
-    assert 0 <= pred.p_edited <= 1
-    # A faces-only model must say so on a photo saved unlike any training face.
-    assert pred.domain_note and "faces" in pred.domain_note
+    assert 0 <= pred.p_edited <= 1 and pred.verdict in VERDICTS and pred.reason
+    assert pred.heatmap_image().shape == (144, 160)
 
 
 def test_domain_note_flags_images_unlike_the_training_data(detector, tmp_path):

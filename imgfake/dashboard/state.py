@@ -836,7 +836,11 @@ def describe_detector(detector: Any) -> str:
     name = (Path(facts["path"]).name if facts.get("path")
             else getattr(detector, "name", None) or type(detector).__name__)
     extra = ""
-    if isinstance(facts.get("test_roc_auc"), (int, float)):
+    if isinstance(facts.get("held_out_roc_auc"), (int, float)):
+        extra += f", ROC AUC {facts['held_out_roc_auc']:.2f} on photo sources it never saw"
+        if isinstance(facts.get("held_out_fpr"), (int, float)):
+            extra += f" ({facts['held_out_fpr']:.0%} of their untouched photos called edited)"
+    elif isinstance(facts.get("test_roc_auc"), (int, float)):
         on = " / ".join(facts.get("stage1_trained_on") or [])
         extra += f", {on + ' ' if on else ''}test ROC AUC {facts['test_roc_auc']:.2f}"
     if isinstance(facts.get("threshold"), (int, float)):

@@ -31,7 +31,7 @@ import traitlets
 
 from .browser import DropZone, ImagePair, PageHelper
 from ..report import download_link, jpeg_bytes
-from ..display import FAMILY_TITLES, verdict_words
+from ..display import FAMILY_TITLES, prediction_headline
 from ..forensics.registry import available
 from ..results import FAMILIES
 from .state import DashboardState, EvidenceView, ImageItem, sample_title
@@ -149,6 +149,10 @@ class Dashboard(widgets.VBox):
         self._error = widgets.HTML().add_class("imgfake-error")
         self._title = widgets.HTML().add_class("imgfake-title")
         self._verdict = widgets.HTML().add_class("imgfake-verdict")
+        self._show_where = widgets.Button(
+            description="Show where, over the photo", icon="crosshairs",
+            tooltip="The detector's localisation map (probability of an edit per region) over the photo",
+            layout=widgets.Layout(display="none", width="auto")).add_class("imgfake-show-where")
         # every registered method with a map gets a button, grouped by family
         self._kinds = available(heatmap=True)
         families = [f for f in FAMILIES if any(a.family == f for a in self._kinds.values())]
@@ -200,7 +204,7 @@ class Dashboard(widgets.VBox):
         self._help = widgets.Accordion(children=[widgets.HTML(_HELP)], titles=("How to read this",),
                                        selected_index=None).add_class("imgfake-help")
         right = widgets.VBox([
-            self._error, self._title, self._verdict, self._evidence_card, self._findings, self._help,
+            self._error, self._title, self._verdict, self._show_where, self._evidence_card, self._findings, self._help,
         ]).add_class("imgfake-right")
 
         self.children = [
@@ -233,6 +237,7 @@ class Dashboard(widgets.VBox):
         traitlets.link((self._layout_mode, "value"), (self._pair, "overlay"))
         traitlets.link((self._opacity, "value"), (self._pair, "opacity"))
         self._layout_mode.observe(self._on_layout_change, names="value")
+        self._show_where.on_click(self._on_show_where)
         self._family.observe(self._on_family_change, names="value")
         self._upload.observe(self._on_upload_value, names="value")
         self._drop.on_msg(self._on_drop_message)
@@ -519,8 +524,10 @@ class Dashboard(widgets.VBox):
         elif p is None:
             label = "<span class='imgfake-tag none'>n/a</span>"
         else:
-            tone = verdict_words(p, self.state.items[row["index"]].prediction["threshold"])[1]
-            label = f"<span class='imgfake-tag {tone}'>{html.escape(row['label'] or '')}</span>"
+            pred = self.state.items[row["index"]].prediction
+            tone = prediction_headline(pred)[1]
+            text = _SHORT_ANSWERS.get(pred.get("verdict"), row["label"] or "")
+            label = f"<span class='imgfake-tag {tone}'>{html.escape(text)}</span>"
         _set(p_cell, "–" if p is None else f"{p:.2f}")
         _set(label_cell, label)
         _set(q_cell, "–" if row["jpeg_quality"] is None else f"{row['jpeg_quality']:.0f}")
@@ -565,6 +572,14 @@ class Dashboard(widgets.VBox):
 
     def _render_verdict(self, item: ImageItem) -> None:
         _set(self._verdict, _verdict_html(item, self.state))
+        located = (item.ok and item.prediction is not None and bool(item.prediction.get("verdict"))
+                   and "model" in self._kinds)
+        self._show_where.layout.display = "" if located else "none"
+
+    def _on_show_where(self, _button=None) -> None:
+        """The localisation map: the model's evidence, drawn over the photo."""
+        self.state.evidence = "model"
+        self._layout_mode.value = True
 
     def _render_view(self, view: EvidenceView | None) -> None:
         if view is None:
@@ -633,7 +648,15 @@ def _verdict_html(item: ImageItem, state: DashboardState) -> str:
                 "checks below still work.</div></div>")
     pred = item.prediction
     p, threshold = pred["p_edited"], pred["threshold"]
-    words, tone = verdict_words(p, threshold)
+    words, tone = prediction_headline(pred)
+    verdict = pred.get("verdict")
+    reason = f"<div class='imgfake-reason'>{html.escape(pred['reason'])}</div>" if pred.get("reason") else ""
+    drivers = pred.get("drivers") or []
+    if drivers:
+        titles = {name: a.title for name, a in available().items()}
+        named = ", ".join(html.escape(titles.get(d["method"], "the lattice network" if d["method"] == "lattice"
+                                                 else d["method"])) for d in drivers)
+        reason += f"<div class='imgfake-drivers'>Driven most by: {named}.</div>"
     bar = (f"<div class='imgfake-bar' title='p(edited) = {p:.3f}; threshold {threshold:.2f}'>"
            f"<div class='imgfake-bar-fill tone-{tone}' style='width:{100 * p:.1f}%'></div>"
            f"<div class='imgfake-bar-threshold' style='left:{100 * threshold:.1f}%'></div></div>"
@@ -654,10 +677,15 @@ def _verdict_html(item: ImageItem, state: DashboardState) -> str:
     if pred.get("domain_note"):
         caution = f"<div class='imgfake-caution'>⚠ {html.escape(pred['domain_note'])}</div>"
     return (f"<div class='imgfake-vcard tone-{tone}' data-verdict='done' data-p='{p:.4f}'>"
-            f"<div class='imgfake-vhead'>{html.escape(words)}</div>{caution}{bar}{kinds_html}"
+            f"<div class='imgfake-vhead' data-answer='{html.escape(verdict or '')}'>{html.escape(words)}</div>"
+            f"{reason}{caution}{bar}{kinds_html}"
             "<div class='imgfake-hint'>A model score is evidence, not proof: read it together with the error "
             "levels and the findings below. The model uses its own fixed settings; the controls below only "
             "change the picture.</div></div>")
+
+
+#: The three answers in the batch table's narrow column.
+_SHORT_ANSWERS = {"edited": "edited", "real": "no sign", "uncertain": "can't tell"}
 
 
 def _capitalise(text: str) -> str:
@@ -796,6 +824,8 @@ _CSS = """
   box-shadow:0 1px 2px rgba(16,24,40,.04);box-sizing:border-box;width:100%}
 .imgfake-card-head{justify-content:space-between;align-items:center;width:100%}
 .imgfake-hint{color:var(--if-muted);font-size:13px;line-height:1.4}
+.imgfake-reason{margin:4px 0 6px;line-height:1.4}
+.imgfake-drivers{font-size:12px;color:#555;margin-bottom:6px}
 .imgfake-caution{background:#fff8e1;border:1px solid #f0c36d;border-radius:6px;padding:6px 10px;margin:4px 0 8px;font-size:13px;line-height:1.4;color:#5f4b00}
 .imgfake-upload-area{gap:8px;transition:background .15s,border-color .15s}
 .imgfake-upload-area.imgfake-dragover{border:2px dashed var(--if-accent);background:#eef4ff}

@@ -50,7 +50,9 @@ def prediction_to_dict(prediction: Any) -> dict:
     threshold = float(raw.get("threshold", 0.5) or 0.5)
     kinds = {str(k): float(v) for k, v in (raw.get("kinds") or {}).items()}
     out = {k: v for k, v in raw.items() if isinstance(v, (str, int, float, bool, type(None)))}
-    out.update(p_edited=p, threshold=threshold, kinds=kinds,
+    drivers = [{"method": str(d["method"]), "log_odds": float(d["log_odds"])}
+               for d in (raw.get("drivers") or []) if isinstance(d, dict) and "method" in d]
+    out.update(p_edited=p, threshold=threshold, kinds=kinds, drivers=drivers,
                label=str(raw.get("label") or ("edited" if p >= threshold else "real")))
     return out
 
@@ -59,11 +61,12 @@ def prediction_to_dict(prediction: Any) -> dict:
     "model",
     title="Trained detector",
     family="model",
-    description="The shipped two-stage CNN: how likely the photo is to be edited, which kind of "
-    "edit, and where (its probability per region of the analysed crop).",
+    description="The shipped detector: the toolbox's evidence and a lattice network fused into "
+    "one calibrated verdict (edited, no sign of editing, or cannot tell), which kind of edit, and "
+    "where (its probability per 32-pixel region).",
     heatmap=True,
     direction="high",
-    cell=8,
+    cell=32,
     needs=("pixels", "jpeg"),
     heavy=True,
 )
@@ -74,9 +77,13 @@ def model_analysis(image: LoadedImage, *, detector: Any = None, model: str | Non
     the map is then None and ``details["heatmap_message"]`` says why.
     """
     detector = detector if detector is not None else shared_detector(model)
-    prediction = prediction_to_dict(detector.predict([image])[0])
-    heatmap, message = None, None
-    if hasattr(detector, "heatmap"):
+    raw = detector.predict([image])[0]
+    prediction = prediction_to_dict(raw)
+    cells = getattr(raw, "cells", None)
+    heatmap, message, cell = None, None, 8
+    if cells is not None:  # a fused bundle: its localisation map on the 32-pixel grid
+        heatmap, cell = np.asarray(cells, np.float32), 32
+    elif hasattr(detector, "heatmap"):
         try:
             heatmap = np.asarray(detector.heatmap(image), np.float32)
             grid = (-(-image.height // 8), -(-image.width // 8))
@@ -87,11 +94,15 @@ def model_analysis(image: LoadedImage, *, detector: Any = None, model: str | Non
             heatmap, message = None, f"the heatmap failed: {exc}"
     else:
         message = "this model does not draw heatmaps"
-    findings = ()
-    if prediction.get("domain_note"):
-        findings = (Finding("model-out-of-domain", "notice", prediction["domain_note"]),)
+    findings = []
+    verdict, reason = prediction.get("verdict"), prediction.get("reason")
+    if verdict and reason:
+        severity = {"edited": "warning", "uncertain": "notice"}.get(verdict, "info")
+        findings.append(Finding(f"verdict-{verdict}", severity, reason))
+    if prediction.get("domain_note") and prediction.get("domain_note") != reason:
+        findings.append(Finding("model-out-of-domain", "notice", prediction["domain_note"]))
     details = {"prediction": prediction}
     if message:
         details["heatmap_message"] = message
-    return AnalysisResult(name="model", heatmap=heatmap, cell=8, direction="high", units="probability",
-                          score=prediction["p_edited"], findings=findings, details=details)
+    return AnalysisResult(name="model", heatmap=heatmap, cell=cell, direction="high", units="probability",
+                          score=prediction["p_edited"], findings=tuple(findings), details=details)

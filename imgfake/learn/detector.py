@@ -32,15 +32,17 @@ from ..io import LoadedImage, load_image
 from ..resources import default_model_dir
 from ..scan import FileError, default_workers, map_files
 from ..forensics.blocks import central_crop_box
-from ..forensics.jpeg import table_signature
+from . import evidence as ev_mod
+from .domain import SPLIT_FILE, familiar, image_profile, quality_words, read_training_profile, shape_reasons
+from .fusion import FUSION_FILE, MIN_SIDE, Fusion, decide, top_drivers
 from .maps import PreprocessConfig, preprocess_image
 
-__all__ = ["Detector", "Prediction", "BundleError", "default_model_dir", "BUNDLE_FORMAT"]
+__all__ = ["Detector", "Prediction", "BundleError", "default_model_dir", "image_profile", "evidence_job",
+           "BUNDLE_FORMAT", "SPLIT_FILE"]
 
 BUNDLE_FORMAT = 1
 MODEL_FILE = "model.keras"
 CONFIG_FILE = "imgfake.json"
-SPLIT_FILE = "split.json"
 
 
 class BundleError(ValueError):
@@ -66,8 +68,17 @@ class Prediction:
     kinds_meaningful : bool
         ``label == "edited"``.
     domain_note : str or None
-        Set when the image is unlike what stage 1 learnt from (a JPEG saved with compression
-        tables never seen in training, or no JPEG at all): the score is then unreliable.
+        Cautions when the image is unlike what the model learnt from (its size or shape; for
+        bundles without fusion also JPEG settings never seen in training, or no JPEG at all).
+    verdict : {"edited", "real", "uncertain"}
+        The three-way answer: signs of editing found, no sign of editing found, cannot tell.
+    reason : str
+        Why, in plain words.
+    drivers : list of dict
+        The evidence that raised ``p_edited`` most: ``{"method", "log_odds"}`` (fused bundles).
+    cells : ndarray or None
+        The localisation map: probability of an edit per 32-pixel cell (fused bundles; not in
+        :meth:`to_dict`). :meth:`heatmap_image` turns it into an image-sized greyscale picture.
     """
 
     p_edited: float
@@ -76,15 +87,31 @@ class Prediction:
     kinds: dict[str, float] = field(default_factory=dict)
     kinds_meaningful: bool = False
     domain_note: str | None = None
+    verdict: str = ""
+    reason: str = ""
+    drivers: list = field(default_factory=list)
+    cells: np.ndarray | None = field(default=None, repr=False, compare=False)
+    size: tuple[int, int] | None = field(default=None, repr=False, compare=False)
 
     @property
     def top_kind(self) -> str | None:
         return max(self.kinds, key=self.kinds.get) if self.kinds else None
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        d = asdict(replace(self, cells=None, size=None))
+        d.pop("cells")
+        d.pop("size")
         d["top_kind"] = self.top_kind
         return d
+
+    def heatmap_image(self) -> np.ndarray | None:
+        """The localisation map as uint8 height × width greyscale (0 = surely untouched,
+        255 = surely edited), the image's size after EXIF orientation; None without one."""
+        if self.cells is None or self.size is None:
+            return None
+        from .fusion import cells_to_image
+
+        return cells_to_image(self.cells, *self.size)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -144,6 +171,10 @@ class Detector:
         self._heatmap_model = None
         self._last_maps: tuple[str | None, np.ndarray | None] = (None, None)  # (sha256, maps)
         self._training_tables: dict | None | bool = False  # the training profile; False: not read yet
+        self.fusion = Fusion(config["fusion"]) if config.get("fusion") else None
+        if self.fusion is not None:
+            self.threshold = self.fusion.threshold
+            self.kind_names = self.fusion.kind_names
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -157,6 +188,11 @@ class Detector:
             model = keras.saving.load_model(folder / MODEL_FILE, safe_mode=True, compile=False)
         except Exception as exc:  # keras raises several types for a bad archive
             raise BundleError(f"cannot load {str(folder / MODEL_FILE)!r}: {exc}") from exc
+        if (folder / FUSION_FILE).is_file():
+            try:
+                config = {**config, "fusion": json.loads((folder / FUSION_FILE).read_text(encoding="utf-8"))}
+            except (OSError, json.JSONDecodeError) as exc:
+                raise BundleError(f"cannot read {str(folder / FUSION_FILE)!r}: {exc}") from exc
         return cls(model, config, path=folder)
 
     # ------------------------------------------------------------------ scoring
@@ -220,12 +256,62 @@ class Detector:
         if batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
         images = list(images)
+        if self.fusion is not None:
+            preds = []
+            for start in range(0, len(images), batch_size):
+                chunk = [im if isinstance(im, LoadedImage) else _as_loaded(im) for im in images[start:start + batch_size]]
+                profiles = [image_profile(im) for im in chunk]
+                gathered = [(_gather(im, self.fusion.methods, pr, cache=True), self.preprocess(im), pr)
+                            for im, pr in zip(chunk, profiles)]
+                preds += self._fused_batch(gathered)
+            return preds
         preds: list[Prediction] = []
         for start in range(0, len(images), batch_size):
             chunk = images[start:start + batch_size]
             preds += self.predict_maps(np.stack([self.preprocess(im) for im in chunk]))
         notes = [self.domain_note(image_profile(im)) for im in images]
-        return [replace(p, domain_note=n) for p, n in zip(preds, notes)]
+        return [replace(p, domain_note=n, verdict="uncertain" if n else p.label,
+                        reason=n or ("Signs of editing found." if p.label == "edited" else "No sign of editing found."))
+                for p, n in zip(preds, notes)]
+
+    def complete_evidence(self, gathered: Sequence[tuple]) -> list[ev_mod.Evidence]:
+        """Add the lattice network's map to a batch of ``(Evidence, model input, profile)``
+        (what :func:`evidence_job` returns) and give back the completed evidence."""
+        if not gathered:
+            return []
+        shapes = [ev.shape for ev, _, _ in gathered]
+        lattices = self.lattice_logits(np.stack([m for _, m, _ in gathered]), shapes)
+        return [ev_mod.add_lattice(ev, lat) for (ev, _, _), lat in zip(gathered, lattices)]
+
+    def lattice_applies(self, profile: dict) -> bool:
+        """Whether the lattice network's map counts as evidence for an image: only for JPEGs
+        saved with table sets it learnt from in both classes (:attr:`training_tables`). Its
+        logits mean nothing elsewhere (leave-one-source-out ROC AUC 0.48 on its own), and this
+        also keeps the faces' one-class tables (a file-format shortcut) out of its reach."""
+        familiar = self.training_tables
+        return familiar is not None and profile.get("tables") in familiar
+
+    def gate_lattice(self, ev: ev_mod.Evidence, profile: dict) -> ev_mod.Evidence:
+        """Drop the lattice map from `ev` when it does not apply (see :meth:`lattice_applies`)."""
+        if not self.lattice_applies(profile):
+            ev.maps.pop(ev_mod.LATTICE, None)
+            ev.scores.pop(ev_mod.LATTICE, None)
+        return ev
+
+    def _fused_batch(self, gathered: Sequence[tuple]) -> list[Prediction]:
+        preds = []
+        for ev, (_, _, profile) in zip(self.complete_evidence(gathered), gathered):
+            ev = self.gate_lattice(ev, profile)
+            result = self.fusion.score(ev)
+            facts = {**profile, "failed": ev.failed}
+            verdict, reason = decide(result.p_edited, threshold=self.fusion.threshold,
+                                     low=self.fusion.low, facts=facts)
+            label = "edited" if result.p_edited >= self.fusion.threshold else "real"
+            preds.append(Prediction(
+                p_edited=result.p_edited, label=label, threshold=self.fusion.threshold,
+                kinds=result.kinds, kinds_meaningful=verdict == "edited", verdict=verdict, reason=reason,
+                drivers=top_drivers(result.drivers), cells=result.cells, size=ev.shape))
+        return preds
 
     # ------------------------------------------------------------------ domain
     @property
@@ -234,17 +320,17 @@ class Detector:
         signature the count of real and edited images, and the range of sizes and aspect
         ratios. None when the bundle does not record them (older bundles, or no split file)."""
         if self._training_tables is False:
-            self._training_tables = _read_training_profile(self.path, self.config)
+            self._training_tables = read_training_profile(self.path, self.config)
         return self._training_tables
 
     @property
     def training_tables(self) -> frozenset[str] | None:
         """Table signatures the model knows well enough to score: seen in training among both
-        real and edited images, and in at least :data:`MIN_TABLE_SHARE` of them (at least 2)."""
+        real and edited images, and in at least :data:`imgfake.learn.domain.MIN_TABLE_SHARE` of them (at least 2)."""
         profile = self.training_profile
         if not profile:
             return None
-        return frozenset(t for t, counts in profile["tables"].items() if _familiar(counts, profile["n"])) or None
+        return frozenset(t for t, counts in profile["tables"].items() if familiar(counts, profile["n"])) or None
 
     def domain_note(self, profile: dict | str | None) -> str | None:
         """Cautions when an image is unlike what stage 1 learnt from, in plain words; None when
@@ -269,21 +355,21 @@ class Detector:
             reasons.append(f"Not a JPEG: the model learnt from the JPEG compression traces of the "
                            f"{trained_on} images, so its score says little here. Rely on the findings.")
         elif tables not in known["tables"]:
-            seen = ", ".join(sorted({_quality_of(t) for t in familiar or known["tables"]},
+            seen = ", ".join(sorted({quality_words(t) for t in familiar or known["tables"]},
                                     key=lambda q: float(q.lstrip("≈")) if q.lstrip("≈").isdigit() else 999))
             reasons.append(f"Outside the model's experience: it learnt from {trained_on} images saved "
                            f"with other JPEG settings (quality {seen}) than this one (quality "
-                           f"{_quality_of(tables)}), so its score is unreliable here. Rely on the error "
+                           f"{quality_words(tables)}), so its score is unreliable here. Rely on the error "
                            "levels and findings.")
         elif tables not in familiar:
             real, edited = known["tables"][tables]
             which = ("all of them edited" if not real else "all of them real" if not edited
                      else f"{real} real and {edited} edited")
             reasons.append(f"Outside the model's experience: it saw this image's JPEG settings (quality "
-                           f"{_quality_of(tables)}) in only {real + edited} training images, {which}, so "
+                           f"{quality_words(tables)}) in only {real + edited} training images, {which}, so "
                            "its score mostly repeats what those images were. Rely on the error levels "
                            "and findings.")
-        reasons += _shape_reasons(profile, known, self.preprocessing.crop)
+        reasons += shape_reasons(profile, known, self.preprocessing.crop)
         return " ".join(reasons) or None
 
     def predict_paths(
@@ -323,32 +409,51 @@ class Detector:
             executor = "process" if len(paths) > 4 * batch_size and workers > 1 else "thread"
         # the children run only NumPy/Pillow code, never TensorFlow; two batches stay in flight
         # so decoding overlaps with the model
-        prepare = functools.partial(_prepare_file, config=self.preprocessing.to_dict())
+        if self.fusion is not None:
+            prepare = functools.partial(evidence_job, config=self.preprocessing.to_dict(),
+                                        methods=tuple(self.fusion.methods))
+        else:
+            prepare = functools.partial(_prepare_file, config=self.preprocessing.to_dict())
         prepared = map_files(prepare, paths, workers=workers, executor=executor, window=2 * batch_size)
         while True:
             batch = list(itertools.islice(prepared, batch_size))
             if not batch:
                 return
             ok = [i for i, (_, r) in enumerate(batch) if not isinstance(r, FileError)]
-            preds = self.predict_maps(np.stack([batch[i][1][0] for i in ok])) if ok else []
-            by_index = {i: replace(p, domain_note=self.domain_note(batch[i][1][1])) for i, p in zip(ok, preds)}
+            if self.fusion is not None:
+                preds = self._fused_batch([batch[i][1] for i in ok])
+                by_index = dict(zip(ok, preds))
+            else:
+                preds = self.predict_maps(np.stack([batch[i][1][0] for i in ok])) if ok else []
+                by_index = {}
+                for i, p in zip(ok, preds):
+                    note = self.domain_note(batch[i][1][1])
+                    by_index[i] = replace(p, domain_note=note, verdict="uncertain" if note else p.label,
+                                          reason=note or "")
             for i, (path, result) in enumerate(batch):
                 yield path, by_index[i] if i in by_index else str(result)
 
     # ------------------------------------------------------------------ heat map
     def heatmap(self, image: LoadedImage | np.ndarray) -> np.ndarray:
-        """Per-region stage-1 evidence on the 8-pixel JPEG block grid (the evidence-map
-        contract, cell 8): ``ceil(H / 8)`` × ``ceil(W / 8)`` float32 probabilities, each region
-        of the analysed central crop getting the calibrated probability its own logit would
-        give; blocks outside the crop are NaN (not analysed).
+        """Per-region stage-1 evidence of the lattice network on the 8-pixel JPEG block grid
+        (the evidence-map contract, cell 8): ``ceil(H / 8)`` × ``ceil(W / 8)`` float32
+        probabilities, each region of the analysed central crop getting the calibrated
+        probability its own logit would give; blocks outside the crop are NaN (not analysed).
 
         Only for models with an ``"edited_map"`` layer (:func:`imgfake.learn.models.build_ela_cnn`).
         """
+        pixels = image.pixels if isinstance(image, LoadedImage) else np.asarray(image)
+        logits = self.lattice_logits(self.preprocess(image)[None], [pixels.shape[:2]])[0]
+        return self.calibrate(logits).astype(np.float32)
+
+    def lattice_logits(self, maps: np.ndarray, shapes: Sequence[tuple[int, int]]) -> list[np.ndarray]:
+        """The lattice network's per-region logits for a batch of preprocessed maps, each put
+        back on its image's 8-pixel block grid (``shapes``: each image's height and width;
+        NaN outside the analysed crop)."""
         from PIL import Image
 
         from .models import MAP_LAYER
 
-        pixels = image.pixels if isinstance(image, LoadedImage) else np.asarray(image)
         if self._heatmap_model is None:
             import keras
 
@@ -357,15 +462,16 @@ class Detector:
             except ValueError as exc:
                 raise ValueError(f"this model has no {MAP_LAYER!r} layer, so no heat map") from exc
             self._heatmap_model = keras.Model(self.model.input, layer.output)
-        x = self.preprocess(image)[None]
+        x = np.asarray(maps, np.float32)
         with self._lock:
-            cells = _numpy(self._heatmap_model(x, training=False))[0, :, :, 0]
-        prob = self.calibrate(cells).astype(np.float32)
-        h, w = pixels.shape[:2]
-        top, left, ch, cw = central_crop_box(h, w, self.preprocessing.crop)  # all multiples of 8
-        blocks = np.asarray(Image.fromarray(prob).resize((cw // 8, ch // 8), Image.NEAREST))
-        out = np.full((-(-h // 8), -(-w // 8)), np.nan, np.float32)
-        out[top // 8:(top + ch) // 8, left // 8:(left + cw) // 8] = blocks
+            cells = _numpy(self._heatmap_model(x, training=False))[..., 0] if len(x) else np.zeros((0, 1, 1))
+        out = []
+        for grid, (h, w) in zip(cells, shapes):
+            top, left, ch, cw = central_crop_box(h, w, self.preprocessing.crop)  # all multiples of 8
+            blocks = np.asarray(Image.fromarray(grid.astype(np.float32)).resize((cw // 8, ch // 8), Image.NEAREST))
+            full = np.full((-(-h // 8), -(-w // 8)), np.nan, np.float32)
+            full[top // 8:(top + ch) // 8, left // 8:(left + cw) // 8] = blocks
+            out.append(full)
         return out
 
     # ------------------------------------------------------------------ info
@@ -387,86 +493,20 @@ class Detector:
             "stage1_trained_on": trained_on,
             "splits": (c.get("data") or {}).get("splits"),
             "trained": c.get("trained"),
+            **self._fusion_facts(),
         }
+
+    def _fusion_facts(self) -> dict:
+        """The fused bundle's headline: leave-one-source-out mean ROC AUC and false-positive rate."""
+        report = self.config.get("fusion") or {}
+        loso = report.get("leave_one_source_out") if isinstance(report, dict) else None
+        if self.fusion is None or not loso:
+            return {}
+        return {"fused": True, "methods": self.fusion.methods,
+                "held_out_roc_auc": loso.get("mean_roc_auc"), "held_out_fpr": loso.get("mean_fpr")}
 
     def __repr__(self) -> str:
         return f"Detector(path={str(self.path)!r}, threshold={self.threshold:.3f}, kinds={self.kind_names})"
-
-
-def _quality_of(signature: str) -> str:
-    """'q94~9d8bab' -> '≈94'; 'q90=ab12cd' -> '90' (standard tables)."""
-    import re
-
-    found = re.match(r"q(\d+)([=~])", signature)
-    return signature if not found else ("≈" if found.group(2) == "~" else "") + found.group(1)
-
-
-#: A table set counts as familiar when this share of the training images (at least 2) used it,
-#: among both classes.
-MIN_TABLE_SHARE = 0.01
-
-
-def _familiar(counts: tuple[int, int], n: int) -> bool:
-    real, edited = counts
-    return real > 0 and edited > 0 and real + edited >= max(2, MIN_TABLE_SHARE * n)
-
-
-def image_profile(image) -> dict:
-    """What :meth:`Detector.domain_note` needs to know about an image: its JPEG table signature
-    (None for a non-JPEG), its size and whether it is nearly uniform."""
-    pixels = image.pixels if isinstance(image, LoadedImage) else np.asarray(image)
-    jpeg = getattr(image, "jpeg", None)
-    h, w = pixels.shape[:2]
-    step = max(1, int(np.sqrt(h * w / 250_000)))
-    luma = pixels[::step, ::step, 1]
-    return {"tables": table_signature(jpeg.quantization) if jpeg is not None else None,
-            "width": int(w), "height": int(h), "flat": bool(float(luma.std()) < 2.0)}
-
-
-def _shape_reasons(profile: dict, known: dict, crop: int) -> list[str]:
-    if "width" not in profile:
-        return []
-    w, h = profile["width"], profile["height"]
-    reasons = []
-    if profile.get("flat"):
-        reasons.append("The image is nearly uniform: there is no texture for the model to read, so its "
-                       "score means nothing here.")
-    if known.get("min_side") and min(w, h) < 0.5 * known["min_side"]:
-        reasons.append(f"The image is only {w}×{h} pixels, far smaller than the images the model learnt "
-                       f"from (at least {known['min_side']} pixels a side): its score is unreliable.")
-    aspect = max(w, h) / max(1, min(w, h))
-    if known.get("max_aspect") and aspect > 1.5 * known["max_aspect"]:
-        shape = "wider than it is tall" if w > h else "taller than it is wide"
-        reasons.append(f"The image is {aspect:.1f} times {shape}; the model learnt from images of at "
-                       f"most {known['max_aspect']:.1f}:1, so its score is unreliable.")
-    covered = min(crop, w) * min(crop, h) / (w * h)
-    if covered < 0.25:
-        reasons.append(f"The model reads one central {crop}×{crop} crop, {covered:.0%} of this image: "
-                       "edits elsewhere are invisible to it.")
-    return reasons
-
-
-def _read_training_profile(path: Path | None, config: dict) -> dict | None:
-    split_file = Path(path) / SPLIT_FILE if path is not None else None
-    if split_file is None or not split_file.is_file():
-        return None
-    trained_on = set((config.get("stage1") or {}).get("trained_on") or [])
-    saved = json.loads(split_file.read_text(encoding="utf-8"))
-    entries = [e for d in saved.get("datasets", []) if not trained_on or d.get("name") in trained_on
-               for e in d["splits"]["train"]]
-    tables: dict[str, list[int]] = {}
-    for e in entries:
-        if e.get("jpeg_tables") is not None:
-            tables.setdefault(e["jpeg_tables"], [0, 0])[1 if e.get("label") else 0] += 1
-    if not tables:
-        return None
-    sides = [(int(e["width"]), int(e["height"])) for e in entries if e.get("width") and e.get("height")]
-    return {
-        "n": len(entries),
-        "tables": {t: tuple(c) for t, c in tables.items()},
-        "min_side": min((min(s) for s in sides), default=None),  # None: sizes not recorded
-        "max_aspect": max((max(s) / max(1, min(s)) for s in sides), default=None),
-    }
 
 
 def _prepare_file(path: str, *, config: dict):
@@ -476,6 +516,34 @@ def _prepare_file(path: str, *, config: dict):
     """
     image = load_image(path)
     return preprocess_image(image, _config_from(config)), image_profile(image)
+
+
+def evidence_job(path: str, *, config: dict, methods: tuple[str, ...]):
+    """Worker job of fused bundles: ``(Evidence of the toolbox methods, lattice model input,
+    image_profile)`` of one file, from one decode; raises for a bad file. The same function
+    serves training (:mod:`imgfake.learn.fusetrain`) and prediction."""
+    image = load_image(path)
+    profile = image_profile(image)
+    return _gather(image, methods, profile, cache=False), preprocess_image(image, _config_from(config)), profile
+
+
+def _gather(image: LoadedImage, methods, profile: dict, *, cache: bool) -> ev_mod.Evidence:
+    """The toolbox evidence, skipped for images the verdict cannot read anyway (too small,
+    nearly uniform: :func:`imgfake.learn.fusion.decide` says "cannot tell" for them)."""
+    if min(profile["width"], profile["height"]) < MIN_SIDE or profile["flat"]:
+        return ev_mod.Evidence(shape=(image.height, image.width))
+    return ev_mod.gather(image, methods, cache=cache)
+
+
+def _as_loaded(pixels: np.ndarray) -> LoadedImage:
+    """A bare array as an in-memory PNG record (no JPEG history), so the toolbox can run on it."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels, np.uint8)).save(buffer, format="PNG")
+    return load_image(buffer.getvalue(), name="array")
 
 
 @functools.lru_cache(maxsize=4)

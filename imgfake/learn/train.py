@@ -536,10 +536,21 @@ def evaluate_bundle(
                 break
     if split == "test" and evaluated_on != "test split of the bundle":
         raise ValueError("split='test' needs data the bundle was trained on (its split.json has no match)")
-    x = preprocess_paths([root / e.path for e in entries], det.preprocessing)
-    out = det.raw_outputs(x) if len(x) <= 256 else {
-        k: np.concatenate(v) for k, v in _batched_outputs(det, x).items()}
-    p = det.calibrate(out["edited"][:, 0])
+    verdicts = None
+    if det.fusion is not None:  # the fused verdict: the same path as `imgfake predict`
+        scored = dict(det.predict_paths([root / e.path for e in entries]))
+        preds = [scored.get(str(root / e.path)) for e in entries]
+        keep = [i for i, pr in enumerate(preds) if not isinstance(pr, str) and pr is not None]
+        entries, preds = [entries[i] for i in keep], [preds[i] for i in keep]
+        p = np.array([pr.p_edited for pr in preds])
+        verdicts = [pr.verdict for pr in preds]
+        out = {"kind": np.log(np.array([[max(pr.kinds.get(k, 0.0), 1e-12) for k in det.kind_names]
+                                        for pr in preds]).reshape(len(preds), len(det.kind_names)))}
+    else:
+        x = preprocess_paths([root / e.path for e in entries], det.preprocessing)
+        out = det.raw_outputs(x) if len(x) <= 256 else {
+            k: np.concatenate(v) for k, v in _batched_outputs(det, x).items()}
+        p = det.calibrate(out["edited"][:, 0])
     y = np.array([e.label for e in entries])
     subgroups = [e.subgroup if e.label == 1 else None for e in entries]
     if all(sg is None for sg in subgroups):
@@ -552,6 +563,10 @@ def evaluate_bundle(
         "unreadable": len(manifest.unreadable),
         "threshold": det.threshold,
     }
+    if verdicts is not None:
+        report["answers"] = {cls: {v: sum(1 for vi, yi in zip(verdicts, y) if vi == v and yi == label)
+                                   for v in ("edited", "real", "uncertain")}
+                             for cls, label in (("real", 0), ("edited", 1))}
     if len(set(y.tolist())) == 2:
         report["stage1"] = _stage1_report(y, p, det.threshold, subgroups, n_boot=n_boot, seed=seed)
         report["format_shortcut"] = _shortcut_free_report(
@@ -564,8 +579,9 @@ def evaluate_bundle(
                  if e.label == 1 and kind_class(e) in det.kind_names]
         if known:
             idx = np.array([i for i, _ in known])
-            report["stage2"] = evaluation.multiclass_metrics(
-                [k for _, k in known], det.kind_probabilities(out["kind"][idx]), det.kind_names)
+            proba = (np.exp(out["kind"][idx]) if det.fusion is not None
+                     else det.kind_probabilities(out["kind"][idx]))
+            report["stage2"] = evaluation.multiclass_metrics([k for _, k in known], proba, det.kind_names)
     return _jsonable(report)
 
 
