@@ -6,6 +6,10 @@ other maps add. Run from the project root::
 
     .venv/bin/python benchmarks/predict_speed.py                       # 300 faces, shipped model
     .venv/bin/python benchmarks/predict_speed.py --n 500 --batch-size 64 --model models/default
+
+For a fused bundle it also times each piece of evidence the verdict reads, one image at a time
+in one thread (milliseconds per image), so the total shows where the time goes. Target
+(issue #11): at least 30 images/s on 600×600 JPEGs on 2 cores.
 """
 
 from __future__ import annotations
@@ -33,6 +37,34 @@ def codec_floor(paths: list[Path], workers: int) -> float:
     with ThreadPoolExecutor(workers) as pool:
         list(pool.map(one, paths))
     return len(paths) / (time.perf_counter() - t)
+
+
+def evidence_costs(det, paths: list[Path]) -> dict[str, float]:
+    """Milliseconds per image of each toolbox method a fused bundle reads, of decoding, and of
+    the lattice network with the trees (one thread, `paths` one at a time)."""
+    if det.fusion is None:
+        return {}
+    from imgfake.forensics.registry import clear_cache, run_analysis
+    from imgfake.learn.detector import image_profile
+
+    clear_cache()
+    costs: dict[str, float] = {"decode": 0.0}
+    images = []
+    for p in paths:
+        t = time.perf_counter()
+        images.append(load_image(p))
+        costs["decode"] += time.perf_counter() - t
+    for name in det.fusion.methods:
+        t = time.perf_counter()
+        for image in images:
+            run_analysis(name, image)  # cached, so the verdict below reuses it
+        costs[name] = time.perf_counter() - t
+    t = time.perf_counter()
+    for image in images:  # the whole verdict, whose toolbox part is now cached
+        det.predict([image])
+        image_profile(image)
+    costs["lattice + trees"] = time.perf_counter() - t
+    return {k: round(1000 * v / len(images), 1) for k, v in costs.items()}
 
 
 def main() -> int:
@@ -69,6 +101,7 @@ def main() -> int:
         "predict_paths_images_per_s": round(speed, 1), "codec_floor_images_per_s": round(floor, 1),
         "ratio_to_floor": round(speed / floor, 2), "folder": str(args.folder),
         "image_size": f"{load_image(paths[0]).width}x{load_image(paths[0]).height}",
+        "evidence_ms_per_image": evidence_costs(det, paths[:20]),
     }
     if args.json:
         print(json.dumps(report, indent=1))
@@ -79,6 +112,10 @@ def main() -> int:
         print(f"| codec floor (decode + one ELA re-save) | {floor:.1f} |")
         print(f"| ratio | {speed / floor:.2f} |")
         print(f"model loaded in {load_s:.1f} s; {errors} errors")
+        costs = report["evidence_ms_per_image"]
+        if costs:
+            print("evidence, ms per image in one thread: " + ", ".join(f"{k} {v:.1f}" for k, v in costs.items())
+                  + f"; total {sum(costs.values()):.0f} ms")
     return 0
 
 

@@ -211,3 +211,12 @@ def test_dashboard_shows_the_three_way_answer_its_reason_and_where(fused_bundle)
     assert state.view.kind == "model" and state.view.ready
     report = state.report_html()
     assert item.prediction["reason"].split(":")[0] in report
+
+
+def test_quality_of_reads_the_tables():
+    from imagefactory import encode, textured
+    from imgfake.io import load_image
+    from imgfake.learn.fusion import quality_of
+
+    assert quality_of(load_image(encode(textured(64, 64), quality=37))) == 37
+    assert quality_of(load_image(encode(textured(64, 64), "PNG"))) is None

@@ -163,3 +163,28 @@ def test_a_method_registered_on_the_fly_shows_up_in_the_cli_and_the_dashboard(ca
         assert "Mean grey level" in state.view.caption
     finally:
         unregister("brightness")
+
+
+def test_threads_that_ask_during_discovery_wait_for_the_whole_registry():
+    """A second thread asking while the first is still importing the methods must not see a
+    half-filled registry (it did: `imgfake predict` on two files lost half its evidence)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import threading\n"
+        "from imgfake.forensics import registry\n"
+        "seen = []\n"
+        "barrier = threading.Barrier(8)\n"
+        "def ask():\n"
+        "    barrier.wait()\n"
+        "    seen.append(len(registry.available()))\n"
+        "threads = [threading.Thread(target=ask) for _ in range(8)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "print(sorted(set(seen)))\n"
+    )
+    for _ in range(3):  # a fresh interpreter each time: discovery has not run yet
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        counts = eval(out.stdout.strip())
+        assert len(counts) == 1 and counts[0] >= 20, counts

@@ -135,7 +135,8 @@ def _guide(module) -> dict[str, str]:
 _REGISTRY: dict[str, Analysis] = {}
 _LOCK = threading.RLock()  # the registry and the cache
 _DISCOVERY_LOCK = threading.RLock()  # importing providers (they call register, which takes _LOCK)
-_DISCOVERED = False
+_DISCOVERED = False  # every provider imported
+_DISCOVERING = False  # the thread holding _DISCOVERY_LOCK is importing them
 
 
 def register(name: str, *, title: str, description: str, family: str, heatmap: bool = False,
@@ -175,28 +176,31 @@ def unregister(name: str) -> None:
 
 
 def _discover() -> None:
-    global _DISCOVERED
+    """Import every built-in method module and plug-in, once. Other threads wait until it has
+    finished (a thread that saw a half-filled registry would call a method unknown); the
+    discovering thread itself, re-entering through a provider's import, returns at once."""
+    global _DISCOVERED, _DISCOVERING
     if _DISCOVERED:
         return
-    with _DISCOVERY_LOCK:
-        if _DISCOVERED:
+    with _DISCOVERY_LOCK:  # re-entrant: only the discovering thread gets past it meanwhile
+        if _DISCOVERED or _DISCOVERING:
             return
-        _DISCOVERED = True  # set first: a provider importing this module must not recurse
-        package = importlib.import_module(__name__.rsplit(".", 1)[0])
-        modules = [f"{package.__name__}.{m.name}" for m in pkgutil.iter_modules(package.__path__)
-                   if m.name not in _NOT_METHODS and not m.name.startswith("_")]
-        modules += BUILTIN_PROVIDERS
+        _DISCOVERING = True
         try:
-            for module in modules:
+            package = importlib.import_module(__name__.rsplit(".", 1)[0])
+            modules = [f"{package.__name__}.{m.name}" for m in pkgutil.iter_modules(package.__path__)
+                       if m.name not in _NOT_METHODS and not m.name.startswith("_")]
+            modules += BUILTIN_PROVIDERS
+            for module in modules:  # a built-in that fails to import: try again next time, loudly
                 importlib.import_module(module)
-        except BaseException:
-            _DISCOVERED = False  # a built-in failed to import: try again next time, loudly
-            raise
-        for entry in _entry_points():
-            try:
-                entry.load()
-            except Exception as exc:  # a broken plug-in must not take the built-ins down
-                log.warning("imgfake analysis plug-in %s could not be loaded: %s", entry.value, exc)
+            for entry in _entry_points():
+                try:
+                    entry.load()
+                except Exception as exc:  # a broken plug-in must not take the built-ins down
+                    log.warning("imgfake analysis plug-in %s could not be loaded: %s", entry.value, exc)
+            _DISCOVERED = True
+        finally:
+            _DISCOVERING = False
 
 
 def _entry_points():

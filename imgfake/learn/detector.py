@@ -171,7 +171,7 @@ class Detector:
         self._heatmap_model = None
         self._last_maps: tuple[str | None, np.ndarray | None] = (None, None)  # (sha256, maps)
         self._training_tables: dict | None | bool = False  # the training profile; False: not read yet
-        self.fusion = Fusion(config["fusion"]) if config.get("fusion") else None
+        self.fusion = Fusion(config["fusion_model"]) if config.get("fusion_model") else None
         if self.fusion is not None:
             self.threshold = self.fusion.threshold
             self.kind_names = self.fusion.kind_names
@@ -190,7 +190,7 @@ class Detector:
             raise BundleError(f"cannot load {str(folder / MODEL_FILE)!r}: {exc}") from exc
         if (folder / FUSION_FILE).is_file():
             try:
-                config = {**config, "fusion": json.loads((folder / FUSION_FILE).read_text(encoding="utf-8"))}
+                config = {**config, "fusion_model": json.loads((folder / FUSION_FILE).read_text(encoding="utf-8"))}
             except (OSError, json.JSONDecodeError) as exc:
                 raise BundleError(f"cannot read {str(folder / FUSION_FILE)!r}: {exc}") from exc
         return cls(model, config, path=folder)

@@ -179,7 +179,7 @@ def default_items(data: str | os.PathLike, synthetic: str | os.PathLike, split_f
 
 # --------------------------------------------------------------------------- training
 
-#: Settings of every tree model (chosen once, on the validation splits of the first run).
+#: Settings of every tree model: set once, before any evaluation, and not tuned.
 TREE_SETTINGS = {"max_iter": 150, "learning_rate": 0.08, "max_leaf_nodes": 15, "min_samples_leaf": 40,
                  "l2_regularization": 1.0, "early_stopping": False}
 #: Share of untouched cells kept to train the cell model (all edited cells are kept).
@@ -471,7 +471,8 @@ def leave_one_source_out(items: Sequence[Item], methods: Sequence[str], *, latti
 
 
 def _public(obj):
-    """JSON data without the trees' in-memory caches (keys starting with "_")."""
+    """JSON data without the trees' in-memory caches (keys starting with "_", see
+    :func:`imgfake.learn.trees.predict_raw`)."""
     if isinstance(obj, dict):
         return {k: _public(v) for k, v in obj.items() if not str(k).startswith("_")}
     if isinstance(obj, list):
@@ -483,8 +484,9 @@ def _public(obj):
 
 def write_fusion(bundle_dir: str | os.PathLike, config: dict, report: dict | None = None) -> Path:
     """Write ``fusion.json`` into a bundle (the trees and thresholds) and record `report`
-    (evaluation figures) in its ``imgfake.json`` under ``"fusion"``; the bundle format
-    becomes the one that reads the fusion."""
+    (evaluation figures) in its ``imgfake.json`` under ``"fusion"``. :meth:`Detector.load`
+    reads ``fusion.json`` as ``config["fusion_model"]``; a bundle without it keeps the lattice
+    network's own verdict."""
     from .fusion import FUSION_FILE
 
     folder = Path(bundle_dir)

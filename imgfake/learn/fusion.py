@@ -103,14 +103,15 @@ class Fusion:
 
 
 def quality_of(image) -> float | None:
+    """The IJG quality a JPEG's tables are closest to (None for a non-JPEG or broken tables)."""
     jpeg = getattr(image, "jpeg", None)
     if jpeg is None:
         return None
     from ..forensics.jpeg import estimate_jpeg_quality
 
     try:
-        return float(estimate_jpeg_quality(jpeg.quantization))
-    except (ValueError, TypeError, KeyError):
+        return float(estimate_jpeg_quality(jpeg.quantization).quality)
+    except ValueError:  # tables that are not a JPEG's (the jpeg analysis says so)
         return None
 
 

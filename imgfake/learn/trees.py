@@ -42,37 +42,53 @@ def export_trees(model) -> dict:
     }
 
 
-def _tree_arrays(tree: dict):
-    cached = tree.get("_arrays")
+def _compiled(trees: dict) -> tuple:
+    """All trees' nodes in flat arrays (children as global indices), built once per model and
+    kept beside it (under ``"_compiled"``, which :func:`export_trees` output never has)."""
+    cached = trees.get("_compiled")
     if cached is None:
-        cached = tuple(np.asarray(tree[k]) for k in ("feature", "threshold", "missing_left", "left",
-                                                       "right", "leaf", "value"))
-        cached = (cached[0].astype(np.intp), cached[1].astype(np.float64), cached[2].astype(bool),
-                  cached[3].astype(np.intp), cached[4].astype(np.intp), cached[5].astype(bool),
-                  cached[6].astype(np.float64))
-        tree["_arrays"] = cached
+        parts = {k: [] for k in ("feature", "threshold", "missing_left", "left", "right", "leaf", "value")}
+        roots, classes, offset = [], [], 0
+        for tree in trees["trees"]:
+            n = len(tree["leaf"])
+            roots.append(offset)
+            classes.append(tree["class"])
+            for k in parts:
+                values = np.asarray(tree[k])
+                parts[k].append(values + offset if k in ("left", "right") else values)
+            offset += n
+        cat = {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}
+        cached = (cat["feature"].astype(np.intp), cat["threshold"].astype(np.float64),
+                  cat["missing_left"].astype(bool), cat["left"].astype(np.intp), cat["right"].astype(np.intp),
+                  cat["leaf"].astype(bool), cat["value"].astype(np.float64),
+                  np.asarray(roots, np.intp), np.asarray(classes, np.intp))
+        trees["_compiled"] = cached
     return cached
 
 
 def predict_raw(trees: dict, X: np.ndarray) -> np.ndarray:
-    """Raw scores (log-odds; one column per class for more than two classes)."""
+    """Raw scores (log-odds; one column per class for more than two classes).
+
+    Every row walks every tree at once: one NumPy step per tree level, not per tree."""
     X = np.asarray(X, np.float64)
     if X.ndim != 2 or X.shape[1] != trees["n_features"]:
         raise ValueError(f"expected rows of {trees['n_features']} features, got shape {X.shape}")
+    feature, threshold, missing_left, left, right, leaf, value, roots, classes = _compiled(trees)
     baseline = np.asarray(trees["baseline"], np.float64)
     out = np.tile(baseline, (len(X), 1))
-    rows = np.arange(len(X))
-    for tree in trees["trees"]:
-        feature, threshold, missing_left, left, right, leaf, value = _tree_arrays(tree)
-        node = np.zeros(len(X), np.intp)
-        active = ~leaf[node]
-        while active.any():
-            idx = node[active]
-            x = X[rows[active], feature[idx]]
-            go_left = np.where(np.isnan(x), missing_left[idx], x <= threshold[idx])
-            node[active] = np.where(go_left, left[idx], right[idx])
-            active = ~leaf[node]
-        out[:, tree["class"]] += value[node]
+    if len(X) == 0 or len(roots) == 0:
+        return out[:, 0] if out.shape[1] == 1 else out
+    node = np.broadcast_to(roots, (len(X), len(roots))).copy()
+    rows = np.arange(len(X))[:, None]
+    done = leaf[node]
+    while not done.all():
+        x = X[rows, feature[node]]
+        go_left = np.where(np.isnan(x), missing_left[node], x <= threshold[node])
+        node = np.where(done, node, np.where(go_left, left[node], right[node]))
+        done = leaf[node]
+    leaves = value[node]
+    for c in range(out.shape[1]):
+        out[:, c] += leaves[:, classes == c].sum(axis=1)
     return out[:, 0] if out.shape[1] == 1 else out
 
 
