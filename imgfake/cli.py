@@ -448,7 +448,7 @@ def _prediction_text(path, result, record) -> str:
         text += f"\n  kind: {kinds}"
     if result.reason:
         text += f"\n  why: {result.reason}"
-    if result.drivers:
+    if result.drivers and verdict != "real":  # what raised the score, where there is something to explain
         text += "\n  driven by: " + ", ".join(d["method"] for d in result.drivers)
     if result.domain_note and result.domain_note != result.reason:
         text += f"\n  caution: {result.domain_note}"

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-__all__ = ["Finding", "AnalysisResult", "SEVERITIES", "DIRECTIONS", "FAMILIES"]
+__all__ = ["Finding", "AnalysisResult", "SEVERITIES", "DIRECTIONS", "FAMILIES", "block_nanmean"]
 
 SEVERITIES = ("info", "notice", "warning")
 #: Which way a map is suspicious.
@@ -30,6 +30,28 @@ DIRECTIONS = ("high", "low", "both")
 #: Families of methods, in the order consumers list them. "lens": views for the eye (PCA,
 #: gradients, high-pass) with no suspicious direction of their own and no score.
 FAMILIES = ("compression", "noise", "cloning", "camera", "metadata", "model", "lens")
+
+
+def block_nanmean(heat: np.ndarray, k: int) -> np.ndarray:
+    """Average a 2-D map over `k` × `k` blocks, NaN ignored (a block with no value stays NaN).
+
+    A map whose sides are not multiples of `k` gets partial blocks at its bottom and right
+    edges (``ceil(rows / k)`` × ``ceil(cols / k)`` values); float32 out.
+    """
+    heat = np.asarray(heat, np.float32)
+    if k == 1:
+        return np.array(heat, np.float32)
+    rows, cols = -(-heat.shape[0] // k), -(-heat.shape[1] // k)
+    if heat.shape != (rows * k, cols * k):
+        padded = np.full((rows * k, cols * k), np.nan, np.float32)
+        padded[: heat.shape[0], : heat.shape[1]] = heat
+        heat = padded
+    block = heat.reshape(rows, k, cols, k)
+    finite = np.isfinite(block)
+    total = np.where(finite, block, 0.0).sum(axis=(1, 3), dtype=np.float64)
+    count = finite.sum(axis=(1, 3))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -190,15 +212,7 @@ class AnalysisResult:
             raise ValueError(f"factor {factor} is larger than the {height}×{width} image")
         if factor % self.cell == 0:
             k = factor // self.cell
-            block = heat[: rows * k, : cols * k]
-            if k == 1:
-                return np.array(block, np.float32)
-            block = block.reshape(rows, k, cols, k)
-            finite = np.isfinite(block)
-            total = np.where(finite, block, 0.0).sum(axis=(1, 3), dtype=np.float64)
-            count = finite.sum(axis=(1, 3))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                return np.where(count > 0, total / np.maximum(count, 1), np.nan).astype(np.float32)
+            return block_nanmean(heat[: rows * k, : cols * k], k)
         # sample each output cell's centre
         ys = np.minimum((np.arange(rows) * factor + factor // 2) // self.cell, heat.shape[0] - 1)
         xs = np.minimum((np.arange(cols) * factor + factor // 2) // self.cell, heat.shape[1] - 1)

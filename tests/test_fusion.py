@@ -220,3 +220,17 @@ def test_quality_of_reads_the_tables():
 
     assert quality_of(load_image(encode(textured(64, 64), quality=37))) == 37
     assert quality_of(load_image(encode(textured(64, 64), "PNG"))) is None
+
+
+def test_the_model_card_is_written_from_the_shipped_bundle():
+    """models/README.md is exactly what scripts/model_card.py makes of models/default/imgfake.json."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("model_card", root / "scripts" / "model_card.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    bundle = json.loads((root / "models" / "default" / "imgfake.json").read_text(encoding="utf-8"))
+    assert module.card(bundle) == (root / "models" / "README.md").read_text(encoding="utf-8"), \
+        "the model card is stale: run .venv/bin/python scripts/model_card.py models/default"

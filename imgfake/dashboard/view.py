@@ -652,7 +652,7 @@ def _verdict_html(item: ImageItem, state: DashboardState) -> str:
     verdict = pred.get("verdict")
     reason = f"<div class='imgfake-reason'>{html.escape(pred['reason'])}</div>" if pred.get("reason") else ""
     drivers = pred.get("drivers") or []
-    if drivers:
+    if drivers and verdict != "real":  # what raised the score, where there is something to explain
         titles = {name: a.title for name, a in available().items()}
         named = ", ".join(html.escape(titles.get(d["method"], "the lattice network" if d["method"] == "lattice"
                                                  else d["method"])) for d in drivers)
@@ -785,10 +785,14 @@ its first JPEG save.</li>
 <p>Cameras leave an even fine-grain noise. Pasted, smoothed or painted areas often carry more or less
 noise than the rest of the photo.</p>
 <h4>The model's verdict</h4>
-<p>A neural network trained on edited and authentic photos gives p(edited), between 0 and 1; at or above
-its threshold it calls the photo edited. Near the threshold it is unsure. The "kind of edit" is only
-meaningful when the photo is judged edited. The model can be wrong, above all on photos unlike those it
-learned from: <b>a model score is evidence, not proof</b>.</p>
+<p>The detector weighs the maps of eight methods and a small network together and gives one of three
+answers. <b>Signs of editing found</b>: its score p(edited) is above a threshold that only about 1 in 20
+untouched photos reach. <b>No sign of editing found</b>: the score is low, which is not proof the photo is
+authentic (a resized or re-saved photo hides its edits). <b>Cannot tell</b>: the evidence is mixed, or
+absent (a tiny or uniform picture, a file never saved as JPEG, a heavily compressed one). The reason is
+written under the answer, with the methods that raised the score most. "Show where" lays the
+detector's map over the photo: bright regions are where it thinks the edit is. The "kind of edit" is
+only meaningful when the answer is "signs of editing found". <b>A verdict is evidence, not proof</b>.</p>
 <h4>The findings</h4>
 <p>JPEG tables that no standard encoder writes, editing software named in the file, dates that
 disagree or a thumbnail that differs from the photo are worth a look. Metadata is easy to strip or

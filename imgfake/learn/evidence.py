@@ -22,6 +22,7 @@ import numpy as np
 
 from ..forensics.registry import run_safely
 from ..io import LoadedImage
+from ..results import block_nanmean
 
 __all__ = ["CELL", "Evidence", "gather", "pool_map", "cell_features", "image_features",
            "cell_feature_names", "image_feature_names", "mask_cells", "add_lattice", "from_results", "LATTICE"]
@@ -93,28 +94,14 @@ def pool_map(heat: np.ndarray, cell: int, shape: tuple[int, int], *, cell_out: i
     heat = np.where(np.isfinite(heat), heat, np.nan)  # an infinite value is no evidence either
     h, w = shape
     if cell < 8 and 8 % cell == 0:
-        heat = _nanmean_blocks(heat, 8 // cell)
+        heat = block_nanmean(heat, 8 // cell)
         cell = 8
     sub = 8 if cell_out % 8 == 0 else 1
     rows, cols = math.ceil(h / sub), math.ceil(w / sub)
     ys = np.minimum((np.arange(rows) * sub + sub // 2) // cell, heat.shape[0] - 1)
     xs = np.minimum((np.arange(cols) * sub + sub // 2) // cell, heat.shape[1] - 1)
     fine = heat[np.ix_(ys, xs)]
-    return _nanmean_blocks(fine, cell_out // sub)
-
-
-def _nanmean_blocks(heat: np.ndarray, k: int) -> np.ndarray:
-    if k == 1:
-        return np.asarray(heat, np.float32)
-    rows, cols = -(-heat.shape[0] // k), -(-heat.shape[1] // k)
-    padded = np.full((rows * k, cols * k), np.nan, np.float32)
-    padded[: heat.shape[0], : heat.shape[1]] = heat
-    block = padded.reshape(rows, k, cols, k)
-    finite = np.isfinite(block)
-    total = np.where(finite, block, 0.0).sum(axis=(1, 3), dtype=np.float64)
-    count = finite.sum(axis=(1, 3))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan).astype(np.float32)
+    return block_nanmean(fine, cell_out // sub)
 
 
 def gather(image: LoadedImage, methods: Sequence[str], *, lattice: np.ndarray | None = None,

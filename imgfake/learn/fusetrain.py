@@ -47,6 +47,7 @@ class Item:
     group: str                    # twins and every view of one photo share it
     kind: str = ""                # kind of edit ("" for authentic)
     mask: str | None = None       # pixel mask of the edit (synthetic forgeries)
+    origin: str = ""              # for authentic images not made by the forgery generator, what they are
     evidence: ev_mod.Evidence | None = field(default=None, repr=False)
     profile: dict = field(default_factory=dict, repr=False)
 
@@ -73,10 +74,10 @@ def synthetic_items(folder: str | os.PathLike, *, source: str, split: str | None
 
 
 def folder_items(paths: Sequence[str | os.PathLike], *, label: int, source: str, split: str,
-                 kind: str = "") -> list[Item]:
+                 kind: str = "", origin: str = "") -> list[Item]:
     """Items for plain files of one class (e.g. the BSDS originals as authentic photos)."""
     return [Item(path=str(p), label=label, source=source, split=split,
-                 group=f"{source}:{Path(p).stem}", kind=kind) for p in paths]
+                 group=f"{source}:{Path(p).stem}", kind=kind, origin=origin) for p in paths]
 
 
 def split_items(split_file: str | os.PathLike, dataset: str, root: str | os.PathLike, *,
@@ -172,7 +173,7 @@ def default_items(data: str | os.PathLike, synthetic: str | os.PathLike, split_f
     for split in ("train", "val", "test"):
         items += synthetic_items(synthetic / f"bsds-{split}", source="bsds", split=split)
         items += folder_items(sorted((data / "photos" / "bsds500" / split).glob("*.jpg")), label=0,
-                              source="bsds", split=split)
+                              source="bsds", split=split, origin="untouched originals")
     items += synthetic_items(synthetic / "pristine", source="kodak-mcmaster")
     return items
 
@@ -393,6 +394,11 @@ def score_items(config: dict, items: Sequence[Item], *, n_boot: int = 500, seed:
         row["fpr"] = float((ps[ys == 0] >= threshold).mean()) if (ys == 0).any() else None
         row["recall"] = float((ps[ys == 1] >= threshold).mean()) if (ys == 1).any() else None
         row["answers_authentic"] = _shares([v for v, t in zip(vs, ys) if t == 0])
+        for origin in sorted({it.origin for it, m in zip(items, member) if m and it.origin}):
+            om = np.array([it.origin == origin for it in items]) & member
+            row.setdefault("origins", {})[origin] = {
+                "n": int(om.sum()), "fpr": float((p[om] >= threshold).mean()),
+                "answers": _shares([v for v, m in zip(verdicts, om) if m])}
         row["answers_edited"] = _shares([v for v, t in zip(vs, ys) if t == 1])
         kinds = {}
         for kind in sorted({it.kind for it, m in zip(items, member) if m and it.label == 1}):
