@@ -95,6 +95,8 @@ def main() -> int:
         "by_format": {f"{b}: {s}": n for (b, s), n in sorted(Counter((r[1], r[3]) for r in results).items())},
         "by_mutation": dict(Counter(m for r in results for m in r[2].split(" + ")).most_common()),
         "slowest_s": round(max((r[5] for r in results), default=0.0), 2),
+        "slowest": [{"index": r[0], "base": r[1], "mutation": r[2], "status": r[3], "seconds": round(r[5], 2)}
+                    for r in sorted(results, key=lambda r: -r[5])[:5]],
         "violations": violations,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

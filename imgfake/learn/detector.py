@@ -261,8 +261,8 @@ class Detector:
             for start in range(0, len(images), batch_size):
                 chunk = [im if isinstance(im, LoadedImage) else _as_loaded(im) for im in images[start:start + batch_size]]
                 profiles = [image_profile(im) for im in chunk]
-                gathered = [(_gather(im, self.fusion.methods, pr, cache=True), self.preprocess(im), pr)
-                            for im, pr in zip(chunk, profiles)]
+                gathered = [(_gather(im, self.fusion.methods, pr, cache=True, threads=default_workers()),
+                             self.preprocess(im), pr) for im, pr in zip(chunk, profiles)]
                 preds += self._fused_batch(gathered)
             return preds
         preds: list[Prediction] = []
@@ -527,12 +527,12 @@ def evidence_job(path: str, *, config: dict, methods: tuple[str, ...]):
     return _gather(image, methods, profile, cache=False), preprocess_image(image, _config_from(config)), profile
 
 
-def _gather(image: LoadedImage, methods, profile: dict, *, cache: bool) -> ev_mod.Evidence:
+def _gather(image: LoadedImage, methods, profile: dict, *, cache: bool, threads: int = 1) -> ev_mod.Evidence:
     """The toolbox evidence, skipped for images the verdict cannot read anyway (too small,
     nearly uniform: :func:`imgfake.learn.fusion.decide` says "cannot tell" for them)."""
     if min(profile["width"], profile["height"]) < MIN_SIDE or profile["flat"]:
         return ev_mod.Evidence(shape=(image.height, image.width))
-    return ev_mod.gather(image, methods, cache=cache)
+    return ev_mod.gather(image, methods, cache=cache, threads=threads)
 
 
 def _as_loaded(pixels: np.ndarray) -> LoadedImage:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..forensics.registry import run_safely
+from ..scan import map_files
 from ..io import LoadedImage
 from ..results import block_nanmean
 
@@ -105,7 +106,7 @@ def pool_map(heat: np.ndarray, cell: int, shape: tuple[int, int], *, cell_out: i
 
 
 def gather(image: LoadedImage, methods: Sequence[str], *, lattice: np.ndarray | None = None,
-           cache: bool = True) -> Evidence:
+           cache: bool = True, threads: int = 1) -> Evidence:
     """Run `methods` on `image` and pool their suspicion maps onto the :data:`CELL` grid.
 
     Parameters
@@ -118,8 +119,13 @@ def gather(image: LoadedImage, methods: Sequence[str], *, lattice: np.ndarray | 
         added as the ``"lattice"`` map with its mean as the score (see :func:`add_lattice`).
     cache : bool, default True
         Use the registry's result cache (so the dashboard draws these maps at once later).
+    threads : int, default 1
+        Run the methods on this many threads (one image at a time, e.g. the dashboard: the
+        methods' NumPy and OpenCV work releases the GIL). Batch jobs use processes instead.
     """
-    results = {name: run_safely(name, image, cache=cache) for name in methods}
+    executor = "thread" if threads > 1 and len(methods) > 1 else "inline"
+    results = dict(map_files(lambda name: run_safely(name, image, cache=cache), methods,
+                             workers=max(1, threads), executor=executor))  # run_safely never raises
     ev = from_results(results, (image.height, image.width))
     return add_lattice(ev, lattice) if lattice is not None else ev
 
