@@ -117,6 +117,26 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help=json_help)
     p.set_defaults(func=_cmd_predict)
 
+    p = sub.add_parser("scan", help="scan whole folders into a Parquet results folder (resumable, on Dask)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="image files or folders (searched recursively)")
+    p.add_argument("--out", type=Path, required=True,
+                   help="results folder of Parquet parts (rerun with the same one to resume)")
+    p.add_argument("--methods", default="", help="comma-separated analyses whose scores get a column each")
+    p.add_argument("--all", action="store_true", help="every analysis with a score (slow)")
+    p.add_argument("--heatmaps", type=Path, metavar="DIR", help="write each file's localisation map here")
+    p.add_argument("--workers", type=int, default=None, help="local Dask worker processes (default: CPUs, at most 8)")
+    p.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--force", action="store_true", help="redo files already done with the same settings")
+    p.add_argument("--model", type=Path, help="model bundle folder (default: the shipped model)")
+    p.add_argument("--csv", type=Path, help="also write every row to this CSV file at the end")
+    p.set_defaults(func=_cmd_scan)
+
+    p = sub.add_parser("export", help="a scan's results as CSV or JSON lines")
+    p.add_argument("results", type=Path, help="the results folder `imgfake scan --out` wrote")
+    p.add_argument("--csv", type=Path, help="CSV file to write")
+    p.add_argument("--json", type=Path, help="JSON-lines file to write")
+    p.set_defaults(func=_cmd_export)
+
     p = sub.add_parser("dashboard", help="serve the Voilà dashboard in the browser")
     from .dashboard.serve import add_arguments
 
@@ -483,6 +503,52 @@ class _HeatmapWriter:
         target = self.folder / name
         Image.fromarray(image).save(target)
         return str(target)
+
+
+def _cmd_scan(args) -> int:
+    from .forensics.registry import available
+    from .learn.collection import export_results, scan_collection
+
+    methods = [m for m in args.methods.split(",") if m]
+    if args.all:
+        methods = [n for n, a in available(heavy=False).items() if a.family not in ("lens", "metadata")]
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be positive, got {args.workers}")
+    state = {"last": 0.0}
+
+    def progress(c: dict) -> None:
+        now = time.perf_counter()
+        if now - state["last"] >= 2 or c["done"] + c["skipped"] == c["total"]:
+            state["last"] = now
+            rate = c["done"] / c["seconds"] if c["seconds"] > 0 else 0.0
+            print(f"\r{c['done'] + c['skipped']}/{c['total']} files, {rate:.1f} images/s, {c['errors']} errors, "
+                  f"{c['skipped']} already done", end="", file=sys.stderr, flush=True)
+
+    try:
+        summary = scan_collection(args.paths, args.out, methods=methods, heatmaps=args.heatmaps,
+                                  workers=args.workers, scheduler=args.scheduler, force=args.force,
+                                  model=str(args.model) if args.model else None, progress=progress)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    print(file=sys.stderr)
+    print(f"{summary['total']} files: {summary['done']} scanned ({summary['errors']} errors), "
+          f"{summary['skipped']} already done, {summary['seconds']:.1f} s -> {summary['out']}", file=sys.stderr)
+    if args.csv is not None:
+        export_results(args.out, csv=args.csv)
+    return EXIT_SOME_FAILED if summary["errors"] else EXIT_OK
+
+
+def _cmd_export(args) -> int:
+    from .learn.collection import export_results
+
+    if args.csv is None and args.json is None:
+        raise UsageError("say what to write: --csv FILE and/or --json FILE")
+    try:
+        n = export_results(args.results, csv=args.csv, json_lines=args.json)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    print(f"{n} rows written", file=sys.stderr)
+    return EXIT_OK
 
 
 def _cmd_dashboard(args) -> int:

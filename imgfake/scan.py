@@ -113,6 +113,7 @@ def map_files(
     workers: int | None = None,
     executor: str = "thread",
     window: int | None = None,
+    scheduler: str | None = None,
 ) -> Iterator[tuple[str, T | FileError]]:
     """Run ``job(path)`` for every path on a pool and yield ``(path, result or FileError)`` in
     input order.
@@ -125,22 +126,31 @@ def map_files(
     paths : iterable of path-like
     workers : int, optional
         Default :func:`default_workers`.
-    executor : {"thread", "process", "inline"}
+    executor : {"thread", "process", "dask", "inline"}
         Threads (Pillow and the codecs release the GIL), processes (true parallelism for NumPy
-        work; forked where the platform can, so callers need no ``__main__`` guard) or the
-        calling thread.
+        work; forked where the platform can, so callers need no ``__main__`` guard), a Dask
+        cluster (``scheduler``'s, or a ``distributed.LocalCluster`` of `workers` processes on
+        127.0.0.1 started and stopped here; a task whose worker dies is run again elsewhere)
+        or the calling thread.
     window : int, optional
         Files in flight at once (default ``4 × workers``): memory stays bounded on any number
         of files.
 
+    scheduler : str, optional
+        With ``executor="dask"``: the address of a running Dask scheduler
+        (``tcp://host:8786``); None starts a local cluster.
+
     A job's exception, a worker process that died (e.g. killed for memory) or a broken pool
     fails only that file.
     """
-    if executor not in ("thread", "process", "inline"):
-        raise ValueError(f"executor must be 'thread', 'process' or 'inline', got {executor!r}")
+    if executor not in ("thread", "process", "dask", "inline"):
+        raise ValueError(f"executor must be 'thread', 'process', 'dask' or 'inline', got {executor!r}")
     workers = workers or default_workers()
     window = max(1, window or 4 * workers)
     names = (str(p) for p in paths)
+    if executor == "dask":
+        yield from _map_dask(job, names, workers=workers, window=window, scheduler=scheduler)
+        return
     if executor == "inline" or workers == 1 and executor == "thread":
         for name in names:
             yield name, _guarded(job, name)
@@ -162,6 +172,47 @@ def map_files(
         pool.shutdown(wait=True)
     finally:  # interrupted, or the caller stopped early: drop what has not started
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _map_dask(job, names: Iterator[str], *, workers: int, window: int, scheduler: str | None):
+    """:func:`map_files` on Dask: `window` tasks in flight, results in input order."""
+    from collections import deque
+
+    from distributed import Client, LocalCluster
+
+    cluster = None
+    try:
+        if scheduler is None:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None)
+            client = Client(cluster)
+        else:
+            client = Client(scheduler, timeout=30)
+    except OSError as exc:  # no scheduler there, or none could start
+        raise ValueError(f"cannot reach the Dask scheduler {scheduler or '(local)'}: {exc}") from exc
+    queue: deque = deque()
+    try:
+        for name in names:
+            queue.append((name, client.submit(_guarded, job, name, pure=False)))
+            if len(queue) >= window:
+                first, future = queue.popleft()
+                yield first, _dask_outcome(future, first)
+        while queue:
+            first, future = queue.popleft()
+            yield first, _dask_outcome(future, first)
+    finally:  # interrupted, or the caller stopped early: drop what has not run
+        for _, future in queue:
+            future.cancel()
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _dask_outcome(future, name: str):
+    try:
+        return future.result()
+    except Exception as exc:  # the task's workers kept dying (distributed's KilledWorker), or it was lost
+        return FileError(name, f"its worker stopped while analysing it: {error_message(exc)}")
 
 
 def _guarded(job: Callable[[str], Any], name: str):

@@ -1,0 +1,286 @@
+"""Scan a collection: one row per file, streamed to Parquet, resumable, on one machine or a
+Dask cluster (``imgfake scan``).
+
+:func:`scan_collection` walks the paths (:func:`imgfake.scan.iter_images`), skips the files
+already done with the same settings (by SHA-256), and runs :func:`scan_row` for the others
+through :func:`imgfake.scan.map_files` (a Dask ``LocalCluster`` by default, or the cluster at
+``scheduler``; the detector is loaded once per worker). Rows are written as they arrive, in
+parts of at most ``flush_every`` rows: ``OUT`` is a folder of complete Parquet files (a
+dataset pandas and pyarrow read as one table), so a scan killed at any moment keeps every part
+it finished. A file that cannot be read is a row with its ``error``, never a stopped scan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .._version import __version__
+from ..scan import FileError, iter_images, map_files
+
+__all__ = ["scan_collection", "scan_row", "read_results", "export_results", "SCAN_COLUMNS"]
+
+#: The fixed columns of every row (each chosen method adds ``score:<name>``).
+SCAN_COLUMNS = (
+    "path", "name", "n_bytes", "sha256", "phash", "format", "width", "height", "jpeg_quality", "jpeg_tables",
+    "camera", "software", "p_edited", "verdict", "reason", "kind", "drivers", "findings", "heatmap", "error",
+    "imgfake_version", "model", "settings", "scanned_at",
+)
+_FLOATS = {"p_edited", "jpeg_quality"}
+_INTS = {"n_bytes", "width", "height"}
+
+
+def _schema(methods: Sequence[str]):
+    import pyarrow as pa
+
+    fields = [pa.field(c, pa.float64() if c in _FLOATS else pa.int64() if c in _INTS else pa.string())
+              for c in SCAN_COLUMNS]
+    fields += [pa.field(f"score:{m}", pa.float64()) for m in methods]
+    return pa.schema(fields)
+
+
+def settings_key(methods: Sequence[str], heatmaps: bool, model_id: str) -> str:
+    """What makes two scans of one file the same: methods, heat maps, model, scan version."""
+    data = json.dumps({"methods": sorted(methods), "heatmaps": bool(heatmaps), "model": model_id, "version": 1})
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+def _model_id(model: str | None) -> str:
+    from ..resources import default_model_dir
+
+    folder = Path(model) if model else default_model_dir()
+    try:
+        config = json.loads((folder / "imgfake.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return f"{folder} (unreadable)"
+    return f"{folder.name}@{(config.get('trained') or {}).get('date', '?')}"
+
+
+def scan_row(path: str, *, methods: Sequence[str], heatmaps: str | None, model: str | None,
+             settings: str, model_id: str) -> dict:
+    """Worker job: the row of one file (raises for a file that cannot be read)."""
+    import imagehash
+    from PIL import Image
+
+    from ..forensics.registry import clear_cache, run_safely
+    from ..io import load_image
+    from .analysis import prediction_to_dict, shared_detector
+
+    image = load_image(path)
+    pred = shared_detector(model).predict([image])[0]
+    record = prediction_to_dict(pred)
+    results = {m: run_safely(m, image) for m in ("jpeg", "metadata", *methods)}
+    jpeg, meta = results["jpeg"].details, results["metadata"].details
+    findings = [f for r in results.values() for f in r.findings if f.severity != "info"]
+    findings.sort(key=lambda f: f.severity != "warning")
+    heatmap_path = None
+    if heatmaps and hasattr(pred, "heatmap_image") and pred.heatmap_image() is not None:
+        target = Path(heatmaps) / f"{Path(path).stem or 'image'}-{image.sha256[:8]}.png"
+        Image.fromarray(pred.heatmap_image()).save(target)
+        heatmap_path = str(target)
+    small = Image.fromarray(image.pixels)
+    row = {
+        "path": str(path), "name": Path(path).name, "n_bytes": image.n_bytes, "sha256": image.sha256,
+        "phash": str(imagehash.phash(small)), "format": image.format, "width": image.width, "height": image.height,
+        "jpeg_quality": _num(jpeg.get("quality")), "jpeg_tables": jpeg.get("tables") if isinstance(jpeg.get("tables"), str) else None,
+        "camera": " ".join(v for v in (meta.get("make"), meta.get("model")) if v) or None,
+        "software": meta.get("software") or meta.get("xmp_creator_tool"),
+        "p_edited": record["p_edited"], "verdict": record.get("verdict") or record["label"],
+        "reason": record.get("reason"),
+        "kind": (max(record["kinds"], key=record["kinds"].get)
+                 if record["kinds"] and record.get("kinds_meaningful") else None),
+        "drivers": ", ".join(d["method"] for d in record.get("drivers") or []) or None,
+        "findings": " | ".join(f.message for f in findings[:3]) or None,
+        "heatmap": heatmap_path, "error": None,
+    }
+    row.update({f"score:{m}": _num(results[m].score) for m in methods})
+    row.update(_common(settings, model_id))
+    clear_cache()  # a worker keeps no maps between files
+    return row
+
+
+def _num(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
+
+
+def _common(settings: str, model_id: str) -> dict:
+    return {"imgfake_version": __version__, "model": model_id, "settings": settings,
+            "scanned_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def _error_row(path: str, message: str, settings: str, model_id: str, methods: Sequence[str]) -> dict:
+    row = {c: None for c in SCAN_COLUMNS}
+    row.update({"path": path, "name": Path(path).name, "error": message, **_common(settings, model_id)})
+    try:
+        row["n_bytes"] = os.path.getsize(path)
+    except OSError:
+        pass
+    row.update({f"score:{m}": None for m in methods})
+    return row
+
+
+def _file_sha256(path: str) -> str | None:
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def _done(out: Path) -> set[tuple[str, str, str]]:
+    """(path, sha256, settings) of the rows already written without an error: the same file,
+    unchanged, scanned the same way (a copy elsewhere still gets its own row)."""
+    if not out.is_dir() or not any(out.glob("*.parquet")):
+        return set()
+    import pyarrow.parquet as pq
+
+    done = set()
+    for part in sorted(out.glob("*.parquet")):
+        table = pq.read_table(part, columns=["path", "sha256", "settings", "error"])
+        columns = (table.column(c).to_pylist() for c in ("path", "sha256", "settings", "error"))
+        for path, sha, settings, error in zip(*columns):
+            if sha and not error:
+                done.add((path, sha, settings))
+    return done
+
+
+class _Writer:
+    """Rows -> complete Parquet part files in `out` (written to a temporary name, then renamed)."""
+
+    def __init__(self, out: Path, schema, flush_every: int) -> None:
+        self.out, self.schema, self.flush_every = out, schema, flush_every
+        self.rows: list[dict] = []
+        self.stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}"
+        self.parts = 0
+
+    def add(self, row: dict) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= self.flush_every:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pylist([{f.name: r.get(f.name) for f in self.schema} for r in self.rows],
+                                     schema=self.schema)
+        self.parts += 1
+        final = self.out / f"part-{self.stamp}-{self.parts:05d}.parquet"
+        tmp = final.with_suffix(".tmp")
+        pq.write_table(table, tmp)
+        os.replace(tmp, final)
+        self.rows.clear()
+
+
+def scan_collection(
+    paths: Iterable[str | os.PathLike],
+    out: str | os.PathLike,
+    *,
+    methods: Sequence[str] = (),
+    heatmaps: str | os.PathLike | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    executor: str = "dask",
+    force: bool = False,
+    model: str | None = None,
+    flush_every: int = 64,
+    progress: Callable[[dict], None] | None = None,
+) -> dict:
+    """Scan every image under `paths` into the Parquet dataset folder `out`.
+
+    Parameters
+    ----------
+    methods : sequence of str
+        Registered analyses whose scores get a column each (the detector always runs).
+    heatmaps : path, optional
+        Folder for each file's localisation map (``<stem>-<sha256[:8]>.png``).
+    workers, scheduler, executor
+        Passed to :func:`imgfake.scan.map_files` (default: a local Dask cluster of `workers`
+        processes; ``scheduler="tcp://host:8786"`` uses a running cluster).
+    force : bool
+        Redo files already done with the same settings.
+    flush_every : int
+        Rows per Parquet part: what a killed scan can lose at most.
+    progress : callable, optional
+        Called after each file with running counts (``done``, ``errors``, ``skipped``, ``total``).
+
+    Returns
+    -------
+    dict
+        Counts, seconds and the output folder.
+    """
+    from ..forensics.registry import get
+
+    for m in methods:
+        get(m)  # unknown names fail here, before any work
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{str(out)!r} is a file: the results are a folder of Parquet parts; give a new name")
+    out.mkdir(parents=True, exist_ok=True)
+    if heatmaps is not None:
+        Path(heatmaps).mkdir(parents=True, exist_ok=True)
+    model_id = _model_id(model)
+    settings = settings_key(methods, heatmaps is not None, model_id)
+    done = set() if force else _done(out)
+    files = [str(p) for p in iter_images(paths)]
+    todo, skipped = [], 0
+    for f in files:
+        sha = _file_sha256(f) if done else None
+        if sha is not None and (f, sha, settings) in done:
+            skipped += 1
+        else:
+            todo.append(f)
+    import functools
+
+    job = functools.partial(scan_row, methods=tuple(methods), heatmaps=str(heatmaps) if heatmaps else None,
+                            model=str(model) if model else None, settings=settings, model_id=model_id)
+    writer = _Writer(out, _schema(methods), flush_every)
+    counts = {"total": len(files), "done": 0, "errors": 0, "skipped": skipped}
+    t0 = time.perf_counter()
+    try:
+        for path, result in map_files(job, todo, workers=workers, executor=executor, scheduler=scheduler):
+            if isinstance(result, FileError):
+                counts["errors"] += 1
+                writer.add(_error_row(path, result.message, settings, model_id, methods))
+            else:
+                writer.add(result)
+            counts["done"] += 1
+            if progress is not None:
+                progress(dict(counts, seconds=time.perf_counter() - t0))
+    finally:
+        writer.flush()  # what arrived is kept, also when interrupted
+    return dict(counts, seconds=round(time.perf_counter() - t0, 2), out=str(out), parts=writer.parts)
+
+
+def read_results(out: str | os.PathLike):
+    """The scan's rows as a pandas DataFrame, one per file (the latest row of a file scanned again)."""
+    import pandas as pd
+
+    parts = sorted(Path(out).glob("*.parquet"))
+    if not parts:
+        raise ValueError(f"{str(out)!r} holds no scan results (no .parquet parts): run `imgfake scan` first")
+    frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    return frame.drop_duplicates(subset=["path"], keep="last").reset_index(drop=True)
+
+
+def export_results(out: str | os.PathLike, *, csv: str | os.PathLike | None = None,
+                   json_lines: str | os.PathLike | None = None) -> int:
+    """Write the scan's rows as CSV and/or JSON lines (for spreadsheets); returns the row count."""
+    frame = read_results(out)
+    if csv is not None:
+        frame.to_csv(csv, index=False)
+    if json_lines is not None:
+        frame.replace({np.nan: None}).to_json(json_lines, orient="records", lines=True, force_ascii=False)
+    return len(frame)

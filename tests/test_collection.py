@@ -1,0 +1,153 @@
+"""Collection scans (`imgfake scan`): one Parquet row per file on a real Dask cluster (a
+LocalCluster, and a scheduler and workers this test starts on 127.0.0.1), errors as rows,
+resuming, an interrupted scan, a killed worker, export."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("distributed")
+pytest.importorskip("pyarrow")
+
+from imagefactory import encode, textured  # noqa: E402
+from imgfake.learn.collection import export_results, read_results, scan_collection  # noqa: E402
+
+pytestmark = pytest.mark.slow
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def mixed(tmp_path) -> Path:
+    """Good files, a byte-identical duplicate, a re-saved near-duplicate and bad files."""
+    folder = tmp_path / "collection"
+    (folder / "sub").mkdir(parents=True)
+    for i in range(3):
+        (folder / f"photo{i}.jpg").write_bytes(encode(textured(160, 200, seed=i), quality=90))
+    shutil.copy(folder / "photo0.jpg", folder / "sub" / "copy of photo0.jpg")
+    (folder / "sub" / "photo1-small.jpg").write_bytes(encode(textured(160, 200, seed=1)[::2, ::2], quality=70))
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff" + os.urandom(50))
+    (folder / "notes.png").write_text("not an image")
+    return folder
+
+
+def _rows(out: Path):
+    return read_results(out).set_index("name")
+
+
+def test_a_local_cluster_scan_gives_one_row_per_file_and_resumes(mixed, tmp_path):
+    out = tmp_path / "results.parquet"
+    summary = scan_collection([mixed], out, methods=["noise", "copymove"], heatmaps=tmp_path / "maps", workers=2)
+    assert summary["total"] == 7 and summary["done"] == 7 and summary["errors"] == 2
+    rows = _rows(out)
+    assert len(rows) == 7
+    assert rows.loc["broken.jpg", "error"] and rows.loc["notes.png", "error"]
+    good = rows[rows["error"].isna()]
+    assert set(good["verdict"]) <= {"edited", "real", "uncertain"} and good["p_edited"].between(0, 1).all()
+    assert rows.loc["photo0.jpg", "sha256"] == rows.loc["copy of photo0.jpg", "sha256"]
+    assert rows.loc["photo0.jpg", "phash"] == rows.loc["copy of photo0.jpg", "phash"]
+    assert "score:copymove" in rows.columns and rows.loc["photo1.jpg", "jpeg_quality"] == 90
+    assert all(Path(p).is_file() for p in good["heatmap"])
+    # a rerun does only the files that failed; --force does them all again
+    again = scan_collection([mixed], out, methods=["noise", "copymove"], heatmaps=tmp_path / "maps", workers=1)
+    assert again["skipped"] == 5 and again["done"] == 2
+    assert len(read_results(out)) == 7
+    other = scan_collection([mixed], out, methods=["noise"], workers=1, executor="inline")  # other settings
+    assert other["skipped"] == 0 and other["done"] == 7
+    # export for spreadsheets
+    n = export_results(out, csv=tmp_path / "r.csv", json_lines=tmp_path / "r.jsonl")
+    assert n == 7 and (tmp_path / "r.csv").read_text().startswith("path,")
+    lines = [json.loads(line) for line in (tmp_path / "r.jsonl").read_text().splitlines()]
+    assert {r["name"] for r in lines} == set(rows.index)
+
+
+def test_an_interrupted_scan_keeps_what_it_finished(mixed, tmp_path):
+    out = tmp_path / "results.parquet"
+
+    def stop_after_three(counts):
+        if counts["done"] == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        scan_collection([mixed], out, workers=1, executor="inline", flush_every=1, progress=stop_after_three)
+    first = read_results(out)
+    assert len(first) == 3
+    rest = scan_collection([mixed], out, workers=1, executor="inline")
+    # the good rows are kept; the failed files run again
+    assert rest["skipped"] == first["error"].isna().sum() and rest["done"] + rest["skipped"] == 7
+    assert len(read_results(out)) == 7
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def cluster():
+    """A Dask scheduler and two single-process workers, started the usual way, on 127.0.0.1."""
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    time.sleep(2)
+    for _ in range(2):
+        procs.append(subprocess.Popen([str(BIN / "dask"), "worker", address, "--nworkers", "1", "--nthreads", "1",
+                                       "--no-dashboard", "--no-nanny"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    from distributed import Client
+
+    with Client(address, timeout=60) as client:
+        client.wait_for_workers(2, timeout=120)
+    yield address, procs
+    for p in reversed(procs):
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def test_a_scan_through_a_scheduler_survives_a_killed_worker(mixed, tmp_path, cluster):
+    address, procs = cluster
+    for i in range(3, 12):  # more work, so a worker dies with tasks on it
+        (mixed / f"more{i}.jpg").write_bytes(encode(textured(160, 200, seed=i), quality=85))
+    out = tmp_path / "results.parquet"
+    killed = {}
+
+    def kill_one(counts):
+        if counts["done"] == 2 and not killed:
+            procs[1].kill()  # a worker, mid-scan
+            killed["at"] = counts["done"]
+
+    summary = scan_collection([mixed], out, scheduler=address, flush_every=4, progress=kill_one)
+    assert killed and procs[1].poll() is not None
+    rows = read_results(out)
+    assert summary["total"] == 16 and len(rows) == 16 and rows["path"].is_unique
+    assert rows["error"].notna().sum() == 2  # only the two bad files; the killed worker's tasks ran again
+
+
+def test_cli_scan_and_export(mixed, tmp_path):
+    out = tmp_path / "r.parquet"
+    run = subprocess.run([str(BIN / "imgfake"), "scan", str(mixed), "--out", str(out), "--workers", "1",
+                          "--csv", str(tmp_path / "r.csv")], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 1, run.stderr  # two files failed: the exit status says so
+    assert "7 files: 7 scanned (2 errors)" in run.stderr and "Traceback" not in run.stderr
+    assert (tmp_path / "r.csv").is_file()
+    run = subprocess.run([str(BIN / "imgfake"), "export", str(tmp_path / "nothing")], capture_output=True, text=True)
+    assert run.returncode == 2 and "--csv" in run.stderr
+    run = subprocess.run([str(BIN / "imgfake"), "export", str(tmp_path / "nothing"), "--csv", "x.csv"],
+                         capture_output=True, text=True)
+    assert run.returncode == 2 and "no scan results" in run.stderr
