@@ -135,6 +135,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("results", type=Path, help="the results folder `imgfake scan --out` wrote")
     p.add_argument("--csv", type=Path, help="CSV file to write")
     p.add_argument("--json", type=Path, help="JSON-lines file to write")
+    p.add_argument("--duplicates", type=Path, metavar="CSV",
+                   help="near-duplicate groups (perceptual hash), with which copy is largest, least "
+                        "compressed, richest in metadata")
     p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("dashboard", help="serve the Voilà dashboard in the browser")
@@ -541,13 +544,21 @@ def _cmd_scan(args) -> int:
 def _cmd_export(args) -> int:
     from .learn.collection import export_results
 
-    if args.csv is None and args.json is None:
-        raise UsageError("say what to write: --csv FILE and/or --json FILE")
+    if args.csv is None and args.json is None and args.duplicates is None:
+        raise UsageError("say what to write: --csv FILE, --json FILE and/or --duplicates FILE")
     try:
-        n = export_results(args.results, csv=args.csv, json_lines=args.json)
+        n = export_results(args.results, csv=args.csv, json_lines=args.json) if args.csv or args.json else None
+        if args.duplicates is not None:
+            from .learn.collection import near_duplicates, read_results
+
+            groups = near_duplicates(read_results(args.results))
+            groups.to_csv(args.duplicates, index=False)
+            print(f"{groups['group'].nunique() if len(groups) else 0} near-duplicate groups "
+                  f"({len(groups)} files) written", file=sys.stderr)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
-    print(f"{n} rows written", file=sys.stderr)
+    if n is not None:
+        print(f"{n} rows written", file=sys.stderr)
     return EXIT_OK
 
 

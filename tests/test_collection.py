@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 pytest.importorskip("distributed")
 pytest.importorskip("pyarrow")
@@ -34,7 +35,10 @@ def mixed(tmp_path) -> Path:
     for i in range(3):
         (folder / f"photo{i}.jpg").write_bytes(encode(textured(160, 200, seed=i), quality=90))
     shutil.copy(folder / "photo0.jpg", folder / "sub" / "copy of photo0.jpg")
-    (folder / "sub" / "photo1-small.jpg").write_bytes(encode(textured(160, 200, seed=1)[::2, ::2], quality=70))
+    sample = Path(__file__).resolve().parents[1] / "data" / "samples" / "kodim07_authentic.jpg"
+    shutil.copy(sample, folder / "kodim07.jpg")
+    with Image.open(sample) as im:  # the same photo, halved and re-saved: a near-duplicate
+        im.resize((im.width // 2, im.height // 2)).save(folder / "sub" / "kodim07-small.jpg", quality=70)
     (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff" + os.urandom(50))
     (folder / "notes.png").write_text("not an image")
     return folder
@@ -47,9 +51,9 @@ def _rows(out: Path):
 def test_a_local_cluster_scan_gives_one_row_per_file_and_resumes(mixed, tmp_path):
     out = tmp_path / "results.parquet"
     summary = scan_collection([mixed], out, methods=["noise", "copymove"], heatmaps=tmp_path / "maps", workers=2)
-    assert summary["total"] == 7 and summary["done"] == 7 and summary["errors"] == 2
+    assert summary["total"] == 8 and summary["done"] == 8 and summary["errors"] == 2
     rows = _rows(out)
-    assert len(rows) == 7
+    assert len(rows) == 8
     assert rows.loc["broken.jpg", "error"] and rows.loc["notes.png", "error"]
     good = rows[rows["error"].isna()]
     assert set(good["verdict"]) <= {"edited", "real", "uncertain"} and good["p_edited"].between(0, 1).all()
@@ -59,13 +63,23 @@ def test_a_local_cluster_scan_gives_one_row_per_file_and_resumes(mixed, tmp_path
     assert all(Path(p).is_file() for p in good["heatmap"])
     # a rerun does only the files that failed; --force does them all again
     again = scan_collection([mixed], out, methods=["noise", "copymove"], heatmaps=tmp_path / "maps", workers=1)
-    assert again["skipped"] == 5 and again["done"] == 2
-    assert len(read_results(out)) == 7
+    assert again["skipped"] == 6 and again["done"] == 2
+    assert len(read_results(out)) == 8
     other = scan_collection([mixed], out, methods=["noise"], workers=1, executor="inline")  # other settings
-    assert other["skipped"] == 0 and other["done"] == 7
+    assert other["skipped"] == 0 and other["done"] == 8
+    # near-duplicates: the copy and the re-saved, halved photo are found, and the original named
+    from imgfake.learn.collection import near_duplicates
+
+    groups = near_duplicates(read_results(out))
+    by_name = groups.set_index("name")
+    assert by_name.loc["photo0.jpg", "group"] == by_name.loc["copy of photo0.jpg", "group"]
+    assert by_name.loc["kodim07.jpg", "group"] == by_name.loc["kodim07-small.jpg", "group"]
+    assert by_name.loc["kodim07.jpg", "largest"] and not by_name.loc["kodim07-small.jpg", "largest"]
+    assert by_name.loc["kodim07.jpg", "least_compressed"] and not by_name.loc["kodim07-small.jpg", "least_compressed"]
+    assert "photo2.jpg" not in by_name.index and by_name["group"].nunique() == 2
     # export for spreadsheets
     n = export_results(out, csv=tmp_path / "r.csv", json_lines=tmp_path / "r.jsonl")
-    assert n == 7 and (tmp_path / "r.csv").read_text().startswith("path,")
+    assert n == 8 and (tmp_path / "r.csv").read_text().startswith("path,")
     lines = [json.loads(line) for line in (tmp_path / "r.jsonl").read_text().splitlines()]
     assert {r["name"] for r in lines} == set(rows.index)
 
@@ -83,8 +97,8 @@ def test_an_interrupted_scan_keeps_what_it_finished(mixed, tmp_path):
     assert len(first) == 3
     rest = scan_collection([mixed], out, workers=1, executor="inline")
     # the good rows are kept; the failed files run again
-    assert rest["skipped"] == first["error"].isna().sum() and rest["done"] + rest["skipped"] == 7
-    assert len(read_results(out)) == 7
+    assert rest["skipped"] == first["error"].isna().sum() and rest["done"] + rest["skipped"] == 8
+    assert len(read_results(out)) == 8
 
 
 def _free_port() -> int:
@@ -135,7 +149,7 @@ def test_a_scan_through_a_scheduler_survives_a_killed_worker(mixed, tmp_path, cl
     summary = scan_collection([mixed], out, scheduler=address, flush_every=4, progress=kill_one)
     assert killed and procs[1].poll() is not None
     rows = read_results(out)
-    assert summary["total"] == 16 and len(rows) == 16 and rows["path"].is_unique
+    assert summary["total"] == 17 and len(rows) == 17 and rows["path"].is_unique
     assert rows["error"].notna().sum() == 2  # only the two bad files; the killed worker's tasks ran again
 
 
@@ -144,7 +158,7 @@ def test_cli_scan_and_export(mixed, tmp_path):
     run = subprocess.run([str(BIN / "imgfake"), "scan", str(mixed), "--out", str(out), "--workers", "1",
                           "--csv", str(tmp_path / "r.csv")], capture_output=True, text=True, timeout=600)
     assert run.returncode == 1, run.stderr  # two files failed: the exit status says so
-    assert "7 files: 7 scanned (2 errors)" in run.stderr and "Traceback" not in run.stderr
+    assert "8 files: 8 scanned (2 errors)" in run.stderr and "Traceback" not in run.stderr
     assert (tmp_path / "r.csv").is_file()
     run = subprocess.run([str(BIN / "imgfake"), "export", str(tmp_path / "nothing")], capture_output=True, text=True)
     assert run.returncode == 2 and "--csv" in run.stderr

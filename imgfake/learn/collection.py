@@ -25,16 +25,16 @@ import numpy as np
 from .._version import __version__
 from ..scan import FileError, iter_images, map_files
 
-__all__ = ["scan_collection", "scan_row", "read_results", "export_results", "SCAN_COLUMNS"]
+__all__ = ["scan_collection", "scan_row", "read_results", "export_results", "near_duplicates", "SCAN_COLUMNS"]
 
 #: The fixed columns of every row (each chosen method adds ``score:<name>``).
 SCAN_COLUMNS = (
     "path", "name", "n_bytes", "sha256", "phash", "format", "width", "height", "jpeg_quality", "jpeg_tables",
-    "camera", "software", "p_edited", "verdict", "reason", "kind", "drivers", "findings", "heatmap", "error",
+    "camera", "software", "metadata_fields", "p_edited", "verdict", "reason", "kind", "drivers", "findings", "heatmap", "error",
     "imgfake_version", "model", "settings", "scanned_at",
 )
 _FLOATS = {"p_edited", "jpeg_quality"}
-_INTS = {"n_bytes", "width", "height"}
+_INTS = {"n_bytes", "width", "height", "metadata_fields"}
 
 
 def _schema(methods: Sequence[str]):
@@ -92,6 +92,7 @@ def scan_row(path: str, *, methods: Sequence[str], heatmaps: str | None, model: 
         "jpeg_quality": _num(jpeg.get("quality")), "jpeg_tables": jpeg.get("tables") if isinstance(jpeg.get("tables"), str) else None,
         "camera": " ".join(v for v in (meta.get("make"), meta.get("model")) if v) or None,
         "software": meta.get("software") or meta.get("xmp_creator_tool"),
+        "metadata_fields": sum(1 for k, v in meta.items() if k not in ("has_exif", "problems") and v not in (None, "", [], {}, False)),
         "p_edited": record["p_edited"], "verdict": record.get("verdict") or record["label"],
         "reason": record.get("reason"),
         "kind": (max(record["kinds"], key=record["kinds"].get)
@@ -284,3 +285,69 @@ def export_results(out: str | os.PathLike, *, csv: str | os.PathLike | None = No
     if json_lines is not None:
         frame.replace({np.nan: None}).to_json(json_lines, orient="records", lines=True, force_ascii=False)
     return len(frame)
+
+
+#: Perceptual hashes at most this many bits apart (of 64) count as the same picture.
+NEAR_DUPLICATE_BITS = 6
+
+
+def near_duplicates(frame, *, max_bits: int = NEAR_DUPLICATE_BITS):
+    """Group rows whose perceptual hashes differ in at most `max_bits` of 64 bits.
+
+    Candidates are found by banding (8 bands of 8 bits: two hashes within 7 bits share a band),
+    then checked exactly, so the work grows with the collection, not with its square. Returns a
+    DataFrame with ``group`` (from 1), ``path``, ``name``, ``width``, ``height``, ``n_bytes``,
+    ``jpeg_quality``, ``metadata_fields`` and the answers to "which is the original?":
+    ``largest`` (most pixels), ``least_compressed`` (no JPEG, else the highest quality, then the
+    most bytes) and ``richest_metadata``. Groups of one file are left out.
+    """
+    import pandas as pd
+
+    if max_bits < 0 or max_bits > 7:
+        raise ValueError(f"max_bits must be 0..7 (the banding guarantees up to 7), got {max_bits}")
+    rows = frame[frame["phash"].notna()].reset_index(drop=True)
+    hashes = np.array([int(h, 16) for h in rows["phash"]], dtype=np.uint64)
+    parent = list(range(len(rows)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for band in range(8):
+        buckets: dict = {}
+        keys = (hashes >> np.uint64(8 * band)) & np.uint64(0xFF)
+        for i, key in enumerate(keys.tolist()):
+            buckets.setdefault(key, []).append(i)
+        for members in buckets.values():
+            if len(members) < 2:
+                continue
+            m = np.array(members)
+            diff = hashes[m][:, None] ^ hashes[m][None, :]
+            bits = np.unpackbits(diff.view(np.uint8).reshape(len(m), len(m), 8), axis=2).sum(axis=2)
+            for a, b in zip(*np.nonzero(np.triu(bits <= max_bits, k=1))):
+                ra, rb = find(int(m[a])), find(int(m[b]))
+                if ra != rb:
+                    parent[ra] = rb
+    roots = [find(i) for i in range(len(rows))]
+    sizes: dict = {}
+    for r in roots:
+        sizes[r] = sizes.get(r, 0) + 1
+    keep = [i for i, r in enumerate(roots) if sizes[r] > 1]
+    columns = ["path", "name", "width", "height", "n_bytes", "jpeg_quality", "format", "metadata_fields"]
+    if not keep:
+        return pd.DataFrame(columns=["group", *columns, "largest", "least_compressed", "richest_metadata"])
+    out = rows.loc[keep, [c for c in columns if c in rows.columns]].copy()
+    numbering = {r: n + 1 for n, r in enumerate(sorted({roots[i] for i in keep}, key=lambda r: min(
+        i for i in keep if roots[i] == r)))}
+    out.insert(0, "group", [numbering[roots[i]] for i in keep])
+    out["pixels"] = out["width"].fillna(0) * out["height"].fillna(0)
+    lossless = out["format"].fillna("").ne("JPEG")
+    out["compression_rank"] = np.where(lossless, 101.0, out["jpeg_quality"].fillna(0))
+    out["largest"] = out["pixels"] == out.groupby("group")["pixels"].transform("max")
+    best = out.sort_values(["compression_rank", "n_bytes"], ascending=False).groupby("group").head(1).index
+    out["least_compressed"] = out.index.isin(best)
+    meta = out["metadata_fields"].fillna(0) if "metadata_fields" in out else pd.Series(0, index=out.index)
+    out["richest_metadata"] = (meta == meta.groupby(out["group"]).transform("max")) & (meta > 0)
+    return out.drop(columns=["pixels", "compression_rank"]).sort_values(["group", "name"]).reset_index(drop=True)
