@@ -140,6 +140,13 @@ def _parser() -> argparse.ArgumentParser:
                         "compressed, richest in metadata")
     p.set_defaults(func=_cmd_export)
 
+    p = sub.add_parser("report", help="an HTML (and PDF) report of a scan's results")
+    p.add_argument("results", type=Path, help="the results folder `imgfake scan --out` wrote")
+    p.add_argument("-o", "--output", type=Path, default=Path("report.html"), help="HTML file (default report.html)")
+    p.add_argument("--pdf", nargs="?", const=True, default=None, metavar="FILE",
+                   help="also print it to PDF with Chromium (default: the HTML name with .pdf)")
+    p.set_defaults(func=_cmd_report)
+
     p = sub.add_parser("dashboard", help="serve the Voilà dashboard in the browser")
     from .dashboard.serve import add_arguments
 
@@ -559,6 +566,18 @@ def _cmd_export(args) -> int:
         raise UsageError(str(exc)) from exc
     if n is not None:
         print(f"{n} rows written", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_report(args) -> int:
+    from .scanreport import write_collection_report
+
+    pdf = args.output.with_suffix(".pdf") if args.pdf is True else args.pdf
+    try:
+        out = write_collection_report(args.results, args.output, pdf=pdf)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    print(f"report written to {out}" + (f" and {pdf}" if pdf else ""), file=sys.stderr)
     return EXIT_OK
 
 

@@ -165,3 +165,24 @@ def test_cli_scan_and_export(mixed, tmp_path):
     run = subprocess.run([str(BIN / "imgfake"), "export", str(tmp_path / "nothing"), "--csv", "x.csv"],
                          capture_output=True, text=True)
     assert run.returncode == 2 and "no scan results" in run.stderr
+
+
+def test_the_collection_report_is_offline_escaped_and_prints_to_pdf(mixed, tmp_path):
+    from imgfake.scanreport import write_collection_report
+
+    evil = mixed / "<img src=x onerror=alert(1)> & 'quotes'.jpg"
+    evil.write_bytes(encode(textured(120, 160, seed=9), quality=88))
+    out = tmp_path / "results.parquet"
+    scan_collection([mixed], out, heatmaps=tmp_path / "maps", workers=1, executor="inline")
+    pdf = tmp_path / "report.pdf" if shutil.which("chromium") else None
+    page = write_collection_report(out, tmp_path / "report.html", pdf=pdf).read_text(encoding="utf-8")
+    assert "<img src=x onerror" not in page and "&lt;img src=x onerror=alert(1)&gt; &amp; &#x27;quotes&#x27;.jpg" in page
+    import re
+
+    assert not re.search(r"<script[^>]*\ssrc=", page) and "<link" not in page  # nothing fetched: all inline
+    assert not re.search(r"<img[^>]*src=['\"]http", page)
+    assert "Near-duplicates (2 groups)" in page and "could not be read" in page
+    assert page.count("<tr>") == 9 + 1  # one row per file, and the header
+    assert "data:image/jpeg;base64," in page
+    if pdf is not None:
+        assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000

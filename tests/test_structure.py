@@ -16,7 +16,7 @@ LAYERS = [
     {"imgfake.scan", "imgfake.forensics.blocks", "imgfake.forensics.registry"},
     {"imgfake.forensics.*"},
     {"imgfake.learn.*"},
-    {"imgfake.display", "imgfake.figures", "imgfake.report"},
+    {"imgfake.display", "imgfake.figures", "imgfake.report", "imgfake.scanreport"},
     {"imgfake.dashboard.*"},
     {"imgfake.cli", "imgfake.__main__"},
 ]
