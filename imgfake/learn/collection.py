@@ -74,7 +74,7 @@ def scan_row(path: str, *, methods: Sequence[str], heatmaps: str | None, model: 
     from .analysis import prediction_to_dict, shared_detector
 
     image = load_image(path)
-    pred = shared_detector(model).predict([image])[0]
+    pred = shared_detector(model).predict([image], threads=1)[0]  # the cluster's workers share the CPUs
     record = prediction_to_dict(pred)
     results = {m: run_safely(m, image) for m in ("jpeg", "metadata", *methods)}
     jpeg, meta = results["jpeg"].details, results["metadata"].details

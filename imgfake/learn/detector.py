@@ -250,9 +250,11 @@ class Detector:
                 self._last_maps = (key, maps)
         return maps
 
-    def predict(self, images: Sequence[LoadedImage | np.ndarray], *, batch_size: int = 32) -> list[Prediction]:
+    def predict(self, images: Sequence[LoadedImage | np.ndarray], *, batch_size: int = 32,
+                threads: int | None = None) -> list[Prediction]:
         """Predict for images already in memory (``LoadedImage`` keeps the JPEG evidence; a
-        bare uint8 array is treated as an image with no JPEG history)."""
+        bare uint8 array is treated as an image with no JPEG history). A fused bundle runs its
+        methods on `threads` threads (default: the CPUs; 1 inside a worker that shares them)."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
         images = list(images)
@@ -261,7 +263,7 @@ class Detector:
             for start in range(0, len(images), batch_size):
                 chunk = [im if isinstance(im, LoadedImage) else _as_loaded(im) for im in images[start:start + batch_size]]
                 profiles = [image_profile(im) for im in chunk]
-                gathered = [(_gather(im, self.fusion.methods, pr, cache=True, threads=default_workers()),
+                gathered = [(_gather(im, self.fusion.methods, pr, cache=True, threads=threads or default_workers()),
                              self.preprocess(im), pr) for im, pr in zip(chunk, profiles)]
                 preds += self._fused_batch(gathered)
             return preds
