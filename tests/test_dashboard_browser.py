@@ -165,15 +165,6 @@ def test_dashboard_in_a_real_browser(page, voila_url, tmp_path):
     if verdict == "done":
         text = page.inner_text(".imgfake-verdict")
         assert any(w in text for w in ("Signs of editing found", "No sign of editing found", "Cannot tell")), text
-        # the localisation map over the photo, one click away
-        page.locator(".imgfake-show-where").click()
-        page.wait_for_selector(".imgfake-caption-text[data-kind='model']:not(.pending)", timeout=30_000)
-        page.wait_for_selector(".imgfake-overlaid")
-        page.locator(".imgfake-layout button", has_text="Side by side").click()
-        page.wait_for_function("() => !document.querySelector('.imgfake-overlaid')")
-        page.locator(".imgfake-family button", has_text="Compression").click()
-        page.locator(".imgfake-evidence button", has_text="Error Level Analysis").click()
-        page.wait_for_selector(".imgfake-caption-text[data-kind='ela']:not(.pending)", timeout=30_000)
     else:
         assert "No model loaded" in page.inner_text(".imgfake-verdict")
     page.wait_for_function("() => { const im = document.querySelector('.imgfake-ela .imgfake-evidence-img');"
@@ -188,6 +179,17 @@ def test_dashboard_in_a_real_browser(page, voila_url, tmp_path):
     page.wait_for_function("old => document.querySelector('.imgfake-ela .imgfake-evidence-img').src !== old",
                            arg=before)
     assert "quality 75" in page.inner_text(".imgfake-caption")
+
+    if verdict == "done":
+        # the localisation map over the photo, one click away
+        page.locator(".imgfake-show-where").click()
+        page.wait_for_selector(".imgfake-caption-text[data-kind='model']:not(.pending)", timeout=30_000)
+        page.wait_for_selector(".imgfake-overlaid")
+        page.locator(".imgfake-layout button", has_text="Side by side").click()
+        page.wait_for_function("() => !document.querySelector('.imgfake-overlaid')")
+        page.locator(".imgfake-family button", has_text="Compression").click()
+        page.locator(".imgfake-evidence button", has_text="Error Level Analysis").click()
+        page.wait_for_selector(".imgfake-caption-text[data-kind='ela']:not(.pending)", timeout=30_000)
 
     # a corrupt file shows its own error; a good upload after it still works
     corrupt = tmp_path / "corrupt.jpg"
