@@ -117,7 +117,7 @@ def cluster():
     time.sleep(2)
     for _ in range(2):
         procs.append(subprocess.Popen([str(BIN / "dask"), "worker", address, "--nworkers", "1", "--nthreads", "1",
-                                       "--no-dashboard", "--no-nanny"],
+                                       "--no-dashboard", "--no-nanny", "--host", "127.0.0.1"],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     from distributed import Client
 
