@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-__all__ = ["Finding", "AnalysisResult", "SEVERITIES", "DIRECTIONS", "FAMILIES", "block_nanmean"]
+__all__ = ["Finding", "AnalysisResult", "SEVERITIES", "DIRECTIONS", "FAMILIES", "block_nanmean", "robust_z"]
 
 SEVERITIES = ("info", "notice", "warning")
 #: Which way a map is suspicious.
@@ -30,6 +30,21 @@ DIRECTIONS = ("high", "low", "both")
 #: Families of methods, in the order consumers list them. "lens": views for the eye (PCA,
 #: gradients, high-pass) with no suspicious direction of their own and no score.
 FAMILIES = ("compression", "noise", "cloning", "camera", "metadata", "model", "lens")
+
+
+def robust_z(values: np.ndarray, *, min_spread: float = 0.0) -> np.ndarray:
+    """Robust z-scores: distance from the median in units of 1.4826 × the median absolute
+    deviation (the standard deviation when that is not above `min_spread`; 1 when both are 0).
+    NaN stays NaN; an array with no finite value comes back as it is."""
+    values = np.asarray(values)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return values
+    centre = float(np.median(finite))
+    spread = 1.4826 * float(np.median(np.abs(finite - centre)))
+    if not spread > min_spread:
+        spread = float(finite.std())
+    return (values - centre) / (spread if spread > 0 else 1.0)
 
 
 def block_nanmean(heat: np.ndarray, k: int) -> np.ndarray:
@@ -179,10 +194,7 @@ class AnalysisResult:
         finite = heat[np.isfinite(heat)]
         centre = float(np.median(finite)) if finite.size else 0.0
         if standardise:
-            spread = 1.4826 * float(np.median(np.abs(finite - centre))) if finite.size else 0.0
-            if not spread > 0:
-                spread = float(finite.std()) if finite.size else 0.0
-            heat = (heat - centre) / (spread if spread > 0 else 1.0)
+            heat = robust_z(heat)
             centre = 0.0
         if self.direction == "low":
             return -heat

@@ -91,8 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = TrainSettings(epochs=args.epochs, seed=0)
         train_bundle([faces], args.out, epochs=args.epochs, seed=0, preprocessing=PreprocessConfig(),
                      settings=settings, cache_dir=args.work / "cache", command=command)
-        for stale in ("fusion.json",):
-            (args.out / stale).unlink(missing_ok=True)
+        (args.out / "fusion.json").unlink(missing_ok=True)  # the fusion of an older lattice network
     times["lattice"] = round(time.time() - t0 - sum(times.values()))
     detector = Detector.load(args.out)
     detector.fusion = None  # the evidence is the lattice network's alone

@@ -272,9 +272,7 @@ class Detector:
             chunk = images[start:start + batch_size]
             preds += self.predict_maps(np.stack([self.preprocess(im) for im in chunk]))
         notes = [self.domain_note(image_profile(im)) for im in images]
-        return [replace(p, domain_note=n, verdict="uncertain" if n else p.label,
-                        reason=n or ("Signs of editing found." if p.label == "edited" else "No sign of editing found."))
-                for p, n in zip(preds, notes)]
+        return [_with_note(p, n) for p, n in zip(preds, notes)]
 
     def complete_evidence(self, gathered: Sequence[tuple]) -> list[ev_mod.Evidence]:
         """Add the lattice network's map to a batch of ``(Evidence, model input, profile)``
@@ -427,11 +425,7 @@ class Detector:
                 by_index = dict(zip(ok, preds))
             else:
                 preds = self.predict_maps(np.stack([batch[i][1][0] for i in ok])) if ok else []
-                by_index = {}
-                for i, p in zip(ok, preds):
-                    note = self.domain_note(batch[i][1][1])
-                    by_index[i] = replace(p, domain_note=note, verdict="uncertain" if note else p.label,
-                                          reason=note or "")
+                by_index = {i: _with_note(p, self.domain_note(batch[i][1][1])) for i, p in zip(ok, preds)}
             for i, (path, result) in enumerate(batch):
                 yield path, by_index[i] if i in by_index else str(result)
 
@@ -509,6 +503,13 @@ class Detector:
 
     def __repr__(self) -> str:
         return f"Detector(path={str(self.path)!r}, threshold={self.threshold:.3f}, kinds={self.kind_names})"
+
+
+def _with_note(pred: Prediction, note: str | None) -> Prediction:
+    """A bundle without fusion: its binary label becomes the answer, "uncertain" with the
+    domain caution as the reason when the image is unlike what it learnt from."""
+    reason = note or ("Signs of editing found." if pred.label == "edited" else "No sign of editing found.")
+    return replace(pred, domain_note=note, verdict="uncertain" if note else pred.label, reason=reason)
 
 
 def _prepare_file(path: str, *, config: dict):

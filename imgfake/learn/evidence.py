@@ -23,7 +23,7 @@ import numpy as np
 from ..forensics.registry import run_safely
 from ..scan import map_files
 from ..io import LoadedImage
-from ..results import block_nanmean
+from ..results import block_nanmean, robust_z
 
 __all__ = ["CELL", "Evidence", "gather", "pool_map", "cell_features", "image_features",
            "cell_feature_names", "image_feature_names", "mask_cells", "add_lattice", "from_results", "LATTICE"]
@@ -153,14 +153,7 @@ def add_lattice(ev: Evidence, lattice: np.ndarray) -> Evidence:
 
 
 def _robust_z(m: np.ndarray) -> np.ndarray:
-    finite = m[np.isfinite(m)]
-    if finite.size == 0:
-        return m
-    centre = float(np.median(finite))
-    spread = 1.4826 * float(np.median(np.abs(finite - centre)))
-    if not spread > 1e-6:
-        spread = float(finite.std()) or 1.0
-    return (m - centre) / spread
+    return robust_z(m, min_spread=1e-6)
 
 
 def cell_feature_names(methods: Sequence[str]) -> list[str]:

@@ -28,7 +28,7 @@ from ..scan import FileError, map_files
 from . import evaluation
 from . import evidence as ev_mod
 from .bench import pixel_scores
-from .fusion import Fusion, decide
+from .fusion import Fusion, cell_probabilities, decide
 from .trees import export_trees, predict_proba, predict_raw
 
 __all__ = ["Item", "extract", "fit_fusion", "leave_one_source_out", "score_items", "EVIDENCE_VERSION"]
@@ -205,18 +205,22 @@ def _fit(x: np.ndarray, y: np.ndarray, seed: int, weights: np.ndarray | None = N
     return export_trees(_trees(seed, **overrides).fit(x, y, sample_weight=weights))
 
 
-def _mask_cells(item: Item) -> np.ndarray | None:
-    if item.label == 0:
-        return np.zeros(item.evidence.grid, np.float32)
+def _read_mask(item: Item) -> np.ndarray | None:
+    """The item's pixel mask (bool), or None without one or when it does not fit the image."""
     if not item.mask:
         return None
     from PIL import Image
 
     with Image.open(item.mask) as m:
         mask = np.asarray(m.convert("L")) > 127
-    if mask.shape != tuple(item.evidence.shape):
-        return None
-    return ev_mod.mask_cells(mask)
+    return mask if mask.shape == tuple(item.evidence.shape) else None
+
+
+def _mask_cells(item: Item) -> np.ndarray | None:
+    if item.label == 0:
+        return np.zeros(item.evidence.grid, np.float32)
+    mask = _read_mask(item)
+    return None if mask is None else ev_mod.mask_cells(mask)
 
 
 def _cell_rows(items: Sequence[Item], methods: Sequence[str], rng: np.random.Generator):
@@ -234,8 +238,7 @@ def _cell_rows(items: Sequence[Item], methods: Sequence[str], rng: np.random.Gen
 
 
 def _cell_maps(model: dict, items: Sequence[Item], methods: Sequence[str]) -> list[np.ndarray]:
-    return [predict_proba(model, ev_mod.cell_features(it.evidence, methods)).reshape(it.evidence.grid)
-            for it in items]
+    return [cell_probabilities(model, it.evidence, methods) for it in items]
 
 
 def _weights(items: Sequence[Item]) -> np.ndarray:
@@ -355,13 +358,8 @@ def predict_items(config: dict, items: Sequence[Item]) -> dict:
 
 
 def _pixel_f1(item: Item, cells: np.ndarray, step: int = 4) -> dict | None:
-    if item.label != 1 or not item.mask:
-        return None
-    from PIL import Image
-
-    with Image.open(item.mask) as m:
-        mask = np.asarray(m.convert("L")) > 127
-    if mask.shape != tuple(item.evidence.shape):
+    mask = _read_mask(item) if item.label == 1 else None
+    if mask is None:
         return None
     fine = np.repeat(np.repeat(cells, ev_mod.CELL // step, axis=0), ev_mod.CELL // step, axis=1)
     truth = mask[::step, ::step]
@@ -374,12 +372,24 @@ def _shares(verdicts: Sequence[str]) -> dict:
     return {v: round(sum(x == v for x in verdicts) / n, 4) for v in ("edited", "real", "uncertain")}
 
 
-def score_items(config: dict, items: Sequence[Item], *, n_boot: int = 500, seed: int = 0) -> dict:
+def _mean_f1(f1s: Sequence[dict | None], member: np.ndarray) -> dict:
+    found = [f for f, m in zip(f1s, member) if m and f]
+    if not found:
+        return {}
+    return {"pixel_f1_best": float(np.mean([f["f1_best"] for f in found])),
+            "pixel_f1_at_0.5": float(np.mean([f["f1_fixed"] for f in found])),
+            "pixel_f1_floor": float(np.mean([f["f1_all_edited"] for f in found]))}
+
+
+def score_items(config: dict, items: Sequence[Item], *, n_boot: int = 500, seed: int = 0,
+                predicted: dict | None = None) -> dict:
     """Per source and per kind of edit: ROC AUC with a bootstrap interval, the false-positive
     rate and recall at the threshold, the three answers' shares, pixel F1 (best threshold and
-    0.5) against the masks, and stage-2 accuracy on the edits."""
-    out = predict_items(config, items)
+    0.5) against the masks, and stage-2 accuracy on the edits. `predicted` is
+    :func:`predict_items` of the same config and items, when the caller has it already."""
+    out = predicted if predicted is not None else predict_items(config, items)
     p, verdicts = out["p"], out["verdicts"]
+    f1s = [_pixel_f1(it, c) for it, c in zip(items, out["cells"])]  # once per image
     y = np.array([it.label for it in items])
     report: dict = {"sources": {}}
     threshold = float(config["threshold"])
@@ -408,19 +418,12 @@ def score_items(config: dict, items: Sequence[Item], *, n_boot: int = 500, seed:
             entry = {"n": int(km.sum()), "recall": float((p[km] >= threshold).mean())}
             if (ys == 0).any():
                 entry["roc_auc"] = evaluation.roc_auc(ky, kp)
-            f1s = [f for f in (_pixel_f1(it, c) for it, c, m in zip(items, out["cells"], km) if m) if f]
-            if f1s:
-                entry["pixel_f1_best"] = float(np.mean([f["f1_best"] for f in f1s]))
-                entry["pixel_f1_at_0.5"] = float(np.mean([f["f1_fixed"] for f in f1s]))
-                entry["pixel_f1_floor"] = float(np.mean([f["f1_all_edited"] for f in f1s]))
+            entry.update(_mean_f1(f1s, km))
             if out["kinds"] is not None:
                 entry["stage2_accuracy"] = float(np.mean([out["kinds"][i] == kind for i in np.flatnonzero(km)]))
             kinds[kind] = entry
         row["kinds"] = kinds
-        f1s = [f for f in (_pixel_f1(it, c) for it, c, m in zip(items, out["cells"], member) if m) if f]
-        if f1s:
-            row["pixel_f1_best"] = float(np.mean([f["f1_best"] for f in f1s]))
-            row["pixel_f1_at_0.5"] = float(np.mean([f["f1_fixed"] for f in f1s]))
+        row.update({k: v for k, v in _mean_f1(f1s, member).items() if k != "pixel_f1_floor"})
         report["sources"][s] = row
     if 0 < y.sum() < len(y):
         report["roc_auc"] = evaluation.roc_auc(y, p)
@@ -463,11 +466,11 @@ def leave_one_source_out(items: Sequence[Item], methods: Sequence[str], *, latti
         config = fit_fusion([it for it in items if it.source != s], methods, lattice=lattice, seed=seed, log=log)
         allowed = set(held_out_splits.get(s, ("train", "val", "test")))
         test = [it for it in items if it.source == s and it.split in allowed]
-        scored = score_items(config, test, n_boot=n_boot, seed=seed)["sources"][s]
+        out = predict_items(config, test)
+        scored = score_items(config, test, n_boot=n_boot, seed=seed, predicted=out)["sources"][s]
         scored.update(threshold=config["threshold"], low_threshold=config["low_threshold"],
                       splits_scored=sorted(allowed))
         report["folds"][s] = scored
-        out = predict_items(config, test)
         folds.append((np.array([it.label for it in test]), out["p"]))
     auc, lo, hi = _mean_auc_ci(folds, n_boot, seed)
     report["mean_roc_auc"], report["mean_roc_auc_ci"] = auc, [lo, hi]

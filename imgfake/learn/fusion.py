@@ -68,6 +68,9 @@ class Fusion:
         cal = config.get("calibration") or {}
         self._platt = (float(cal.get("a", 1.0)), float(cal.get("b", 0.0)))
         self.kind_names: list[str] = list((config.get("stage2") or {}).get("classes") or [])
+        names = ev_mod.image_feature_names(self.image_methods)
+        # per method, the image features that carry its evidence (removed to measure what it adds)
+        self._columns = [[i for i, n in enumerate(names) if n.split(":")[0] == m] for m in self.image_methods]
 
     def calibrate(self, raw: np.ndarray) -> np.ndarray:
         a, b = self._platt
@@ -75,8 +78,7 @@ class Fusion:
 
     def cell_map(self, ev: ev_mod.Evidence) -> np.ndarray:
         """Per-cell probability of an edit on the 32-pixel grid."""
-        x = ev_mod.cell_features(ev, self.image_methods)
-        return predict_proba(self.config["cell_model"], x).reshape(ev.grid).astype(np.float32)
+        return cell_probabilities(self.config["cell_model"], ev, self.image_methods)
 
     def image_rows(self, ev: ev_mod.Evidence, cells: np.ndarray) -> np.ndarray:
         return ev_mod.image_features(ev, self.image_methods, cells)[None]
@@ -84,12 +86,11 @@ class Fusion:
     def score(self, ev: ev_mod.Evidence) -> FusedResult:
         cells = self.cell_map(ev)
         row = self.image_rows(ev, cells)
-        names = ev_mod.image_feature_names(self.image_methods)
         # what each method adds: the image model's log-odds with that method's evidence removed
         rows = [row[0]]
-        for m in self.image_methods:
+        for columns in self._columns:
             r = row[0].copy()
-            r[[i for i, n in enumerate(names) if n.split(":")[0] == m]] = np.nan
+            r[columns] = np.nan
             rows.append(r)
         raw = predict_raw(self.config["image_model"], np.stack(rows))
         p = float(self.calibrate(raw[0]))
@@ -100,6 +101,13 @@ class Fusion:
             proba = predict_proba(self.config["stage2"]["model"], row)[0]
             kinds = {k: float(v) for k, v in zip(self.kind_names, np.atleast_1d(proba))}
         return FusedResult(p_edited=p, cells=cells, kinds=kinds, drivers=drivers)
+
+
+def cell_probabilities(model: dict, ev: ev_mod.Evidence, methods) -> np.ndarray:
+    """A cell model's probability of an edit per 32-pixel cell (float32, the evidence grid):
+    the one computation behind training's out-of-fold maps and prediction's map."""
+    x = ev_mod.cell_features(ev, methods)
+    return predict_proba(model, x).reshape(ev.grid).astype(np.float32)
 
 
 def quality_of(image) -> float | None:
