@@ -176,7 +176,9 @@ def test_dashboard_in_a_real_browser(page, voila_url, tmp_path):
     readout = page.locator(".imgfake-quality .widget-readout")
     readout.fill("75")
     readout.press("Enter")
-    page.wait_for_function("old => document.querySelector('.imgfake-ela .imgfake-evidence-img').src !== old",
+    # the verdict may arrive meanwhile and redraw the view once more: wait for the re-saved map itself
+    page.wait_for_function("old => document.querySelector('.imgfake-ela .imgfake-evidence-img').src !== old"
+                           " && document.querySelector('.imgfake-caption').innerText.includes('quality 75')",
                            arg=before)
     assert "quality 75" in page.inner_text(".imgfake-caption")
 
