@@ -126,6 +126,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--heatmaps", type=Path, metavar="DIR", help="write each file's localisation map here")
     p.add_argument("--workers", type=int, default=None, help="local Dask worker processes (default: CPUs, at most 8)")
     p.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--dask-dashboard", nargs="?", const="127.0.0.1:8787", default=None, metavar="HOST:PORT",
+                   help="serve Dask's dashboard for the local cluster (default address 127.0.0.1:8787) "
+                        "to watch the scan in a browser; a --scheduler serves its own")
+    p.add_argument("--batch", type=int, default=1, metavar="N",
+                   help="files per Dask task (default 1; 16 or more for collections of millions)")
     p.add_argument("--force", action="store_true", help="redo files already done with the same settings")
     p.add_argument("--model", type=Path, help="model bundle folder (default: the shipped model)")
     p.add_argument("--csv", type=Path, help="also write every row to this CSV file at the end")
@@ -233,18 +238,45 @@ def _files_or_usage_error(items: Sequence[str]) -> list[Path]:
 
 
 class _Progress:
-    """A tqdm bar on stderr when stderr is a terminal and there are enough files; else nothing."""
+    """A tqdm bar on stderr when stderr is a terminal and there are enough files. Elsewhere
+    (a log file, a job scheduler) nothing, or with ``lines=True`` a plain line every
+    ``every`` seconds, so a long scan's log still shows that it moves."""
 
-    def __init__(self, total: int, unit: str = "image") -> None:
+    def __init__(self, total: int, unit: str = "image", *, initial: int = 0, lines: bool = False,
+                 every: float = 30.0) -> None:
         self.bar = None
+        self.total, self.unit, self.count, self.every = total, unit, initial, every
+        self.lines = lines and total >= PROGRESS_FROM
+        self.start = self.last_line = time.perf_counter()
+        self.first = initial  # files done before this run (a resumed scan): not in the rate
         if total >= PROGRESS_FROM and sys.stderr.isatty():
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True)
+            try:
+                sized = os.get_terminal_size(sys.stderr.fileno()).columns > 0
+            except (OSError, ValueError):
+                sized = False
+            # a terminal that reports no size (some CI runners, `script`) gets a fixed size:
+            # tqdm would hide the bar (it counts 0 rows)
+            self.bar = tqdm(total=total, initial=initial, unit=unit, file=sys.stderr, leave=False,
+                            dynamic_ncols=sized, ncols=None if sized else 100,
+                            nrows=None if sized else 24, smoothing=0.1)
+            self.lines = False
 
-    def step(self) -> None:
+    def step(self, n: int = 1, **postfix) -> None:
+        self.count += n
         if self.bar is not None:
-            self.bar.update(1)
+            if postfix:
+                self.bar.set_postfix(postfix, refresh=False)
+            self.bar.update(n)
+        elif self.lines:
+            now = time.perf_counter()
+            if now - self.last_line >= self.every:
+                self.last_line = now
+                rate = (self.count - self.first) / max(now - self.start, 1e-9)
+                extra = "".join(f", {k} {v}" for k, v in postfix.items())
+                print(f"{self.count}/{self.total} {self.unit}s, {rate:.1f} {self.unit}s/s{extra}",
+                      file=sys.stderr, flush=True)
 
     def write(self, emit: Callable[[], None]) -> None:
         if self.bar is not None:
@@ -524,25 +556,38 @@ def _cmd_scan(args) -> int:
         methods = [n for n, a in available(heavy=False).items() if a.family not in ("lens", "metadata")]
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be positive, got {args.workers}")
-    state = {"last": 0.0}
+    if args.batch < 1:
+        raise UsageError(f"--batch must be at least 1 file per task, got {args.batch}")
+    bar: list[_Progress] = []
 
     def progress(c: dict) -> None:
-        now = time.perf_counter()
-        if now - state["last"] >= 2 or c["done"] + c["skipped"] == c["total"]:
-            state["last"] = now
-            rate = c["done"] / c["seconds"] if c["seconds"] > 0 else 0.0
-            print(f"\r{c['done'] + c['skipped']}/{c['total']} files, {rate:.1f} images/s, {c['errors']} errors, "
-                  f"{c['skipped']} already done", end="", file=sys.stderr, flush=True)
+        if not bar:  # the first call, before any work: the files are counted
+            bar.append(_Progress(c["total"], initial=c["skipped"], lines=True))
+            if c["skipped"]:
+                bar[0].write(lambda: print(f"{c['skipped']} of {c['total']} files already done with these "
+                                           "settings (--force redoes them)", file=sys.stderr))
+            return
+        bar[0].step(errors=c["errors"])
+
+    def announce(line: str) -> None:  # where the work runs, and Dask's dashboard
+        (bar[0] if bar else _Progress(0)).write(lambda: print(line, file=sys.stderr))
 
     try:
         summary = scan_collection(args.paths, args.out, methods=methods, heatmaps=args.heatmaps,
                                   workers=args.workers, scheduler=args.scheduler, force=args.force,
-                                  model=str(args.model) if args.model else None, progress=progress)
+                                  model=str(args.model) if args.model else None, batch=args.batch,
+                                  dashboard=args.dask_dashboard, progress=progress, announce=announce)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
-    print(file=sys.stderr)
+    finally:
+        for b in bar:
+            b.close()
+    rate = summary["done"] / summary["seconds"] if summary["seconds"] > 0 else 0.0
     print(f"{summary['total']} files: {summary['done']} scanned ({summary['errors']} errors), "
-          f"{summary['skipped']} already done, {summary['seconds']:.1f} s -> {summary['out']}", file=sys.stderr)
+          f"{summary['skipped']} already done, {summary['seconds']:.1f} s ({rate:.1f} images/s) -> {summary['out']}",
+          file=sys.stderr)
+    if summary["errors"]:
+        print(f"see the rows with an error: imgfake export {summary['out']} --csv errors.csv", file=sys.stderr)
     if args.csv is not None:
         export_results(args.out, csv=args.csv)
     return EXIT_SOME_FAILED if summary["errors"] else EXIT_OK

@@ -148,3 +148,17 @@ def test_progress_bar_only_on_a_terminal(monkeypatch, capsys):
     bar = cli._Progress(100)
     assert bar.bar is not None and cli._Progress(2).bar is None
     bar.close()
+
+
+def test_progress_lines_in_a_log(capsys):
+    """Off a terminal, a scan's progress is a plain line now and then (here: every call)."""
+    from imgfake import cli
+
+    log = cli._Progress(40, lines=True, every=0.0, initial=10)
+    log.step(errors=1)
+    log.step(errors=2)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[-1].startswith("12/40 images, ") and lines[-1].endswith("images/s, errors 2"), lines
+    quiet = cli._Progress(40, every=0.0)
+    quiet.step()
+    assert capsys.readouterr().err == ""

@@ -110,10 +110,11 @@ def _free_port() -> int:
 @pytest.fixture
 def cluster():
     """A Dask scheduler and two single-process workers, started the usual way, on 127.0.0.1."""
-    port = _free_port()
+    port, dashboard = _free_port(), _free_port()
     address = f"tcp://127.0.0.1:{port}"
     procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                               "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+                               "--dashboard-address", f"127.0.0.1:{dashboard}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     time.sleep(2)
     for _ in range(2):
         procs.append(subprocess.Popen([str(BIN / "dask"), "worker", address, "--nworkers", "1", "--nthreads", "1",
@@ -123,7 +124,7 @@ def cluster():
 
     with Client(address, timeout=60) as client:
         client.wait_for_workers(2, timeout=120)
-    yield address, procs
+    yield address, procs, dashboard
     for p in reversed(procs):
         if p.poll() is None:
             p.send_signal(signal.SIGTERM)
@@ -135,30 +136,71 @@ def cluster():
 
 
 def test_a_scan_through_a_scheduler_survives_a_killed_worker(mixed, tmp_path, cluster):
-    address, procs = cluster
+    """Batches of 3 files per task: the killed worker's batches run again whole, and the
+    writer still records each file once. The scheduler's own dashboard is announced and serves
+    while the scan runs."""
+    import urllib.request
+
+    address, procs, dashboard = cluster
     for i in range(3, 12):  # more work, so a worker dies with tasks on it
         (mixed / f"more{i}.jpg").write_bytes(encode(textured(160, 200, seed=i), quality=85))
     out = tmp_path / "results.parquet"
-    killed = {}
+    killed, lines, status = {}, [], []
 
     def kill_one(counts):
         if counts["done"] == 2 and not killed:
+            with urllib.request.urlopen(f"http://127.0.0.1:{dashboard}/status", timeout=30) as page:
+                status.append(page.status)
             procs[1].kill()  # a worker, mid-scan
             killed["at"] = counts["done"]
 
-    summary = scan_collection([mixed], out, scheduler=address, flush_every=4, progress=kill_one)
+    summary = scan_collection([mixed], out, scheduler=address, flush_every=4, batch=3, progress=kill_one,
+                              announce=lines.append)
     assert killed and procs[1].poll() is not None
     rows = read_results(out)
     assert summary["total"] == 17 and len(rows) == 17 and rows["path"].is_unique
     assert rows["error"].notna().sum() == 2  # only the two bad files; the killed worker's tasks ran again
+    assert len(lines) == 1 and address in lines[0] and f":{dashboard}/status" in lines[0], lines
+    assert status == [200]
 
 
-def test_cli_scan_and_export(mixed, tmp_path):
+def _run_on_a_terminal(args: list[str], timeout: float = 600) -> tuple[int, str]:
+    """Run a command with stderr on a pseudo-terminal (where the progress bar shows); returns
+    the exit status and what it wrote there."""
+    import pty
+    import select
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    chunks, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([leader], [], [], 1.0)
+        if ready:
+            try:
+                data = os.read(leader, 65536)
+            except OSError:  # the terminal closed: the command ended
+                break
+            if not data:
+                break
+            chunks.append(data)
+        elif proc.poll() is not None:
+            break
+    os.close(leader)
+    return proc.wait(timeout=60), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_cli_scan_shows_progress_and_exports(mixed, tmp_path):
     out = tmp_path / "r.parquet"
-    run = subprocess.run([str(BIN / "imgfake"), "scan", str(mixed), "--out", str(out), "--workers", "1",
-                          "--csv", str(tmp_path / "r.csv")], capture_output=True, text=True, timeout=600)
-    assert run.returncode == 1, run.stderr  # two files failed: the exit status says so
-    assert "8 files: 8 scanned (2 errors)" in run.stderr and "Traceback" not in run.stderr
+    for i in range(3, 8):  # enough files for a bar
+        (mixed / f"more{i}.jpg").write_bytes(encode(textured(160, 200, seed=i), quality=85))
+    status, stderr = _run_on_a_terminal([str(BIN / "imgfake"), "scan", str(mixed), "--out", str(out),
+                                         "--workers", "1", "--csv", str(tmp_path / "r.csv")])
+    assert status == 1, stderr  # two files failed: the exit status says so
+    assert "13 files: 13 scanned (2 errors)" in stderr and "Traceback" not in stderr, stderr
+    assert "image/s" in stderr and "errors=2" in stderr and "13/13" in stderr, stderr  # tqdm's bar
+    assert "running on a local Dask cluster of 1 worker process" in stderr
+    assert "I0000" not in stderr and "absl" not in stderr, stderr  # TensorFlow's start-up lines stay off
     assert (tmp_path / "r.csv").is_file()
     run = subprocess.run([str(BIN / "imgfake"), "export", str(tmp_path / "nothing")], capture_output=True, text=True)
     assert run.returncode == 2 and "--csv" in run.stderr

@@ -197,6 +197,9 @@ def scan_collection(
     force: bool = False,
     model: str | None = None,
     flush_every: int = 64,
+    batch: int = 1,
+    dashboard: str | None = None,
+    announce: Callable[[str], None] | None = None,
     progress: Callable[[dict], None] | None = None,
 ) -> dict:
     """Scan every image under `paths` into the Parquet dataset folder `out`.
@@ -214,8 +217,12 @@ def scan_collection(
         Redo files already done with the same settings.
     flush_every : int
         Rows per Parquet part: what a killed scan can lose at most.
+    batch, dashboard, announce
+        Files per Dask task; the address of the local cluster's Dask dashboard; a callable
+        told where the work runs (see :func:`imgfake.scan.map_files`).
     progress : callable, optional
-        Called after each file with running counts (``done``, ``errors``, ``skipped``, ``total``).
+        Called once when the files are counted (``done`` 0), then after each file, with running
+        counts (``done``, ``errors``, ``skipped``, ``total``, ``seconds``).
 
     Returns
     -------
@@ -250,8 +257,11 @@ def scan_collection(
     writer = _Writer(out, _schema(methods), flush_every)
     counts = {"total": len(files), "done": 0, "errors": 0, "skipped": skipped}
     t0 = time.perf_counter()
+    if progress is not None:
+        progress(dict(counts, seconds=0.0))
     try:
-        for path, result in map_files(job, todo, workers=workers, executor=executor, scheduler=scheduler):
+        for path, result in map_files(job, todo, workers=workers, executor=executor, scheduler=scheduler,
+                                      batch=batch, dashboard=dashboard, announce=announce):
             if isinstance(result, FileError):
                 counts["errors"] += 1
                 writer.add(_error_row(path, result.message, settings, model_id, methods))

@@ -182,7 +182,9 @@ class Detector:
         """Load a bundle folder (default: :func:`default_model_dir`)."""
         folder = Path(path).expanduser() if path is not None else default_model_dir()
         config = read_bundle_config(folder)
-        import keras
+        from .models import import_keras
+
+        keras = import_keras()
 
         try:
             model = keras.saving.load_model(folder / MODEL_FILE, safe_mode=True, compile=False)

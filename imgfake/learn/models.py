@@ -9,11 +9,55 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["build_ela_cnn", "build_transfer_model", "EDITED_OUTPUT", "KIND_OUTPUT", "MAP_LAYER"]
+__all__ = ["build_ela_cnn", "build_transfer_model", "import_keras", "EDITED_OUTPUT", "KIND_OUTPUT", "MAP_LAYER"]
 
 EDITED_OUTPUT = "edited"      # stage 1: one logit, real (<0) vs edited (>0)
 KIND_OUTPUT = "kind"          # stage 2: logits over the kinds of edit
 MAP_LAYER = "edited_map"      # per-location stage-1 logits; their mean is the image's logit
+
+
+
+#: Lines TensorFlow's C++ side writes to the terminal while it is imported, whatever
+#: ``TF_CPP_MIN_LOG_LEVEL`` says (absl's start-up warning, oneDNN's notice, the CUDA probe).
+_IMPORT_NOISE = ("All log messages before absl::InitializeLog()", "oneDNN custom operations are on",
+                 "Could not find cuda drivers", "TensorFlow binary is optimized", "Unable to register cu",
+                 "cuda_", "computation placer already registered", "Skipping registering GPU devices")
+
+
+def import_keras():
+    """``import keras`` with TensorFlow's import-time C++ log lines kept off the terminal.
+
+    File descriptor 2 is sent to a temporary file while TensorFlow loads; every captured line
+    that is not known start-up noise is written back to stderr afterwards, so a real error still
+    shows. Every imgfake entry point that loads a model comes through here first.
+    """
+    import sys
+
+    if "keras" in sys.modules:
+        return sys.modules["keras"]
+    import os
+    import tempfile
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all: nothing to keep clean
+        import keras
+
+        return keras
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import keras
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            kept = [line for line in captured.read().decode("utf-8", "replace").splitlines()
+                    if line.strip() and not any(n in line for n in _IMPORT_NOISE)]
+            if kept:
+                print("\n".join(kept), file=sys.stderr, flush=True)
+    return keras
 
 
 def _check_shape(input_shape) -> tuple[int, int, int]:
@@ -74,7 +118,7 @@ def build_ela_cnn(
     >>> model.output_shape["edited"]                              # doctest: +SKIP
     (None, 1)
     """
-    import keras
+    keras = import_keras()
     from keras import layers
 
     shape = _check_shape(input_shape)
@@ -141,7 +185,7 @@ def build_transfer_model(
     keras.Model
         Same outputs as :func:`build_ela_cnn` (no ``"edited_map"`` heat map).
     """
-    import keras
+    keras = import_keras()
     from keras import layers
 
     shape = _check_shape(input_shape)
