@@ -263,3 +263,40 @@ def test_dashboard_in_a_real_browser(page, voila_url, tmp_path):
     assert not page.errors, page.errors
     assert not page.offsite, f"the dashboard contacted other servers: {page.offsite}"
     assert time.monotonic() - started < 60, "the browser test should stay under a minute"
+
+
+def test_the_dashboard_browses_a_scan(page, voila_url, tmp_path):
+    """A folder scanned by `imgfake scan` (here: the samples and a broken file, scanned in this
+    process), opened by typing its path: the answers are counted, the errors filter works, and a
+    row opens its file with the full analysis."""
+    import shutil
+
+    from imgfake.learn.collection import scan_collection
+
+    folder = tmp_path / "collection"
+    folder.mkdir()
+    for name in ("kodim03_splice.jpg", "kodim07_authentic.jpg"):
+        shutil.copy(_sample(name, tmp_path), folder / name)
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff not really")
+    out = tmp_path / "results.parquet"
+    scan_collection([folder], out, executor="inline")
+
+    page.goto(voila_url + "/", timeout=60_000)
+    page.wait_for_selector(".imgfake-scan-folder input", timeout=60_000)
+    page.fill(".imgfake-scan-folder input", str(out))
+    page.locator(".imgfake-scan-open").click()
+    page.wait_for_selector(".imgfake-scan-summary [data-scan-files='3']")
+    assert "1 could not be read" in page.inner_text(".imgfake-scan-summary")
+    names = page.locator(".imgfake-scan-rows .imgfake-row-button").all_inner_texts()
+    assert sorted(names) == ["broken.jpg", "kodim03_splice.jpg", "kodim07_authentic.jpg"] and names[-1] == "broken.jpg"
+    page.locator(".imgfake-scan-answer button", has_text="Errors").click()
+    page.wait_for_function("() => document.querySelectorAll('.imgfake-scan-rows .imgfake-row-button').length === 1")
+    page.locator(".imgfake-scan-answer button", has_text="All").click()
+    page.wait_for_function("() => document.querySelectorAll('.imgfake-scan-rows .imgfake-row-button').length === 3")
+    page.locator(".imgfake-scan-rows .imgfake-row-button", has_text=names[0]).click()
+    _wait_rows(page, 1)
+    _wait_title(page, names[0])
+    assert _wait_verdict(page) in ("done", "unavailable")
+    assert "Why" in page.inner_text(".imgfake-scan-stored")
+    assert not page.errors, page.errors
+    assert not page.offsite, page.offsite

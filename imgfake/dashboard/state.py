@@ -89,7 +89,7 @@ class ImageItem:
     uid: int
     name: str
     n_bytes: int
-    origin: str = "upload"  # "upload" | "drop" | "sample"
+    origin: str = "upload"  # "upload" | "drop" | "sample" | "scan"
     facts: dict | None = None  # LoadedImage.summary() of a readable file (no pixels)
     data: bytes | None = field(default=None, repr=False)  # the file's bytes: pixels are decoded again on demand
     error: str | None = None
@@ -383,6 +383,19 @@ class DashboardState(traitlets.HasTraits):
         if record is None or path.parent != self.samples_dir.resolve():
             raise ValueError(f"{file!r} is not one of the sample images in {self.samples_dir}")
         return self.add_upload(path.name, path.read_bytes(), origin="sample", truth=record)
+
+    def add_path(self, path: str | Path, *, origin: str = "scan", select: bool = True) -> int:
+        """Open a file on the server (a row of a scan the dashboard browses) like an upload:
+        the same size limit, the same reader; only its name is displayed."""
+        path = Path(path)
+        try:
+            n_bytes = path.stat().st_size
+            if n_bytes > self.max_upload_bytes:
+                return self._append_error(path.name, n_bytes, self._too_large(path.name, n_bytes), origin=origin)
+            data = path.read_bytes()
+        except OSError as exc:
+            return self._append_error(path.name, 0, error_message(exc), origin=origin)
+        return self.add_upload(path.name, data, origin=origin, select=select)
 
     def samples(self) -> list[dict]:
         return list_samples(self.samples_dir)

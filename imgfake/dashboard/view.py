@@ -30,6 +30,7 @@ import ipywidgets as widgets
 import traitlets
 
 from .browser import DropZone, ImagePair, PageHelper
+from .scans import ScanPanel
 from ..report import download_link, jpeg_bytes
 from ..display import FAMILY_TITLES, prediction_headline
 from ..forensics.registry import available
@@ -143,7 +144,8 @@ class Dashboard(widgets.VBox):
                          "offline) and the same results as JSON.</div>"),
             self._report_button, self._report_links,
         ]).add_class("imgfake-card")
-        left = widgets.VBox([upload_area, self._progress, results, report]).add_class("imgfake-left")
+        self._scans = ScanPanel(on_file=self._on_scan_file)
+        left = widgets.VBox([upload_area, self._progress, results, report, self._scans]).add_class("imgfake-left")
 
         # right: the selected image
         self._error = widgets.HTML().add_class("imgfake-error")
@@ -303,6 +305,11 @@ class Dashboard(widgets.VBox):
             self.state.error = ""
             self.state.add_sample(change["new"])
             self._samples.value = ""
+
+    @_guard("opening the scanned file")
+    def _on_scan_file(self, path, _row: dict) -> None:
+        self.state.error = ""
+        self.state.add_path(path)
 
     @_guard("clearing the results")
     def _on_clear_click(self, _button) -> None:
@@ -934,6 +941,9 @@ button.imgfake-row-button:hover{text-decoration:underline;background:transparent
 .imgfake-facts,.imgfake-findings-table{border-collapse:collapse;width:100%;margin:2px 0 10px;font-size:13px}
 .imgfake-facts th{text-align:left;color:var(--if-muted);font-weight:500;width:130px;padding:3px 8px 3px 0;vertical-align:top}
 .imgfake-facts td,.imgfake-findings-table td{padding:4px 8px 4px 0;vertical-align:top;border-top:1px solid #f0f2f5}
+.imgfake-scan-stored .imgfake-facts{table-layout:fixed}
+.imgfake-scan-stored .imgfake-facts th{width:80px}
+.imgfake-scan-stored .imgfake-facts td{overflow-wrap:anywhere;font-size:12px}
 .imgfake-sev{white-space:nowrap;width:90px;font-weight:600}
 .sev-warning .imgfake-sev{color:var(--if-edited)}.sev-notice .imgfake-sev{color:var(--if-uncertain)}
 .sev-info .imgfake-sev{color:var(--if-muted);font-weight:500}

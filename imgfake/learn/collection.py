@@ -282,7 +282,18 @@ def read_results(out: str | os.PathLike):
     parts = sorted(Path(out).glob("*.parquet"))
     if not parts:
         raise ValueError(f"{str(out)!r} holds no scan results (no .parquet parts): run `imgfake scan` first")
-    frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    frames = []
+    for part in parts:
+        try:
+            frames.append(pd.read_parquet(part))
+        except Exception as exc:  # pyarrow's several errors for a damaged or foreign file
+            raise ValueError(f"{part.name} in {str(out)!r} is not a readable Parquet file ({exc}); "
+                             "move it away, or rerun the scan into a new folder") from exc
+    frame = pd.concat(frames, ignore_index=True)
+    missing = sorted({"path", "sha256", "verdict", "p_edited", "error", "settings"} - set(frame.columns))
+    if missing:
+        raise ValueError(f"{str(out)!r} holds Parquet files, but not imgfake scan results "
+                         f"(no {', '.join(missing)} column)")
     return frame.drop_duplicates(subset=["path"], keep="last").reset_index(drop=True)
 
 
