@@ -132,6 +132,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=1, metavar="N",
                    help="files per Dask task (default 1; 16 or more for collections of millions)")
     p.add_argument("--force", action="store_true", help="redo files already done with the same settings")
+    p.add_argument("--verify", action="store_true",
+                   help="when resuming, compare each file's SHA-256, not only its size and modification time")
     p.add_argument("--model", type=Path, help="model bundle folder (default: the shipped model)")
     p.add_argument("--csv", type=Path, help="also write every row to this CSV file at the end")
     p.set_defaults(func=_cmd_scan)
@@ -574,7 +576,7 @@ def _cmd_scan(args) -> int:
 
     try:
         summary = scan_collection(args.paths, args.out, methods=methods, heatmaps=args.heatmaps,
-                                  workers=args.workers, scheduler=args.scheduler, force=args.force,
+                                  workers=args.workers, scheduler=args.scheduler, force=args.force, verify=args.verify,
                                   model=str(args.model) if args.model else None, batch=args.batch,
                                   dashboard=args.dask_dashboard, progress=progress, announce=announce)
     except ValueError as exc:

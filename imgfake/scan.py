@@ -224,8 +224,11 @@ def _map_dask(job, names: Iterator[str], *, workers: int, window: int, scheduler
     cluster = None
     try:
         if scheduler is None:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=dashboard, env=dict(ONE_CORE_ENV))
+            # without a dashboard the scheduler still serves a small HTTP endpoint: on a free
+            # port, so a second scan (or a notebook's) never warns that 8787 is taken
+            quiet = {} if dashboard else {"scheduler_kwargs": {"dashboard": False, "dashboard_address": ":0"}}
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=dashboard, env=dict(ONE_CORE_ENV), **quiet)
             client = Client(cluster)
         else:
             client = Client(scheduler, timeout=30)
@@ -252,7 +255,21 @@ def _map_dask(job, names: Iterator[str], *, workers: int, window: int, scheduler
             future.cancel()
         client.close()
         if cluster is not None:
-            cluster.close()
+            _close_quietly(cluster)
+
+
+def _close_quietly(cluster) -> None:
+    """Stop a local cluster we started. Its nanny warns when a worker (TensorFlow's threads
+    still winding down) takes over 4 s to exit and is then killed: expected here, not news."""
+    import logging
+
+    nanny = logging.getLogger("distributed.nanny")
+    level = nanny.level
+    nanny.setLevel(logging.ERROR)
+    try:
+        cluster.close()
+    finally:
+        nanny.setLevel(level)
 
 
 def _dashboard_link(client) -> str | None:

@@ -123,10 +123,31 @@ def _table(frame) -> str:
     return f"<table class='sortable'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+#: Rows of the report's table at most: a page of a million rows would not open. Larger scans
+#: list their most suspicious files and their first errors; the rest is in the Parquet results.
+MAX_TABLE_ROWS = 5000
+
+
+def _table_rows(frame, max_rows: int):
+    """(rows for the table, a note or ""): all of them, or the most suspicious and the first errors."""
+    import pandas as pd
+
+    if len(frame) <= max_rows:
+        return frame, ""
+    failed = frame[frame["error"].notna()].head(max(1, max_rows // 10))
+    scored = frame[frame["error"].isna()].sort_values("p_edited", ascending=False, na_position="last")
+    shown = scored.head(max_rows - len(failed))
+    note = (f" This table lists the {len(shown)} most suspicious of {len(frame)} files and "
+            f"{len(failed)} of the {int(frame['error'].notna().sum())} that could not be read; every row is in "
+            "the results folder (<code>imgfake export … --csv</code>).")
+    return pd.concat([shown, failed]), note
+
+
 def collection_report_html(frame, groups=None, *, title: str = "imgfake collection report", gallery: int = 24,
-                           max_groups: int = 20) -> str:
+                           max_groups: int = 20, max_rows: int = MAX_TABLE_ROWS) -> str:
     """The report page for a scan's rows (:func:`imgfake.learn.collection.read_results`) and
-    their near-duplicate groups (:func:`imgfake.learn.collection.near_duplicates`)."""
+    their near-duplicate groups (:func:`imgfake.learn.collection.near_duplicates`); the table
+    holds at most `max_rows` rows."""
     n, errors = len(frame), int(frame["error"].notna().sum())
     answers = frame["verdict"].value_counts().to_dict()
     parts = [
@@ -161,7 +182,9 @@ def collection_report_html(frame, groups=None, *, title: str = "imgfake collecti
                 size = f"<div class='meta'>{m.get('width', 0):.0f}×{m.get('height', 0):.0f}, {m.get('n_bytes', 0) / 1e3:.0f} kB</div>"
                 tiles.append(_tile(rows.get(m["path"], m), 180, f"<div>{extra}</div>{size}"))
             parts.append(f"<h3>Group {int(g)}</h3><div class='group'>{''.join(tiles)}</div>")
-    parts += ["<h2>Every file</h2><p class='meta'>Click a column to sort.</p>", _table(frame),
+    listed, note = _table_rows(frame, max_rows)
+    parts += [f"<h2>{'Every file' if not note else 'Files'}</h2><p class='meta'>Click a column to sort.{note}</p>",
+              _table(listed),
               f"<script>{_SORT_JS}</script></body></html>"]
     return "".join(parts)
 

@@ -98,6 +98,19 @@ def test_an_interrupted_scan_keeps_what_it_finished(mixed, tmp_path):
     rest = scan_collection([mixed], out, workers=1, executor="inline")
     # the good rows are kept; the failed files run again
     assert rest["skipped"] == first["error"].isna().sum() and rest["done"] + rest["skipped"] == 8
+    # changed files are scanned again: a touched file (new time, same bytes) is hashed and kept;
+    # new bytes of the same size under the old time pass the quick check, but not --verify
+    photo = mixed / "photo1.jpg"
+    scanned = photo.stat()
+    os.utime(photo, ns=(time.time_ns(), time.time_ns() + 10**9))
+    assert scan_collection([mixed], out, workers=1, executor="inline")["skipped"] == 6
+    data = bytearray(photo.read_bytes())
+    data[-3] ^= 0xFF  # a byte of the entropy-coded data, before the end marker
+    photo.write_bytes(bytes(data))
+    os.utime(photo, ns=(scanned.st_atime_ns, scanned.st_mtime_ns))  # as if never touched
+    assert scan_collection([mixed], out, workers=1, executor="inline")["skipped"] == 6
+    verified = scan_collection([mixed], out, workers=1, executor="inline", verify=True)
+    assert verified["skipped"] == 5 and verified["done"] == 3
     assert len(read_results(out)) == 8
 
 
@@ -226,5 +239,23 @@ def test_the_collection_report_is_offline_escaped_and_prints_to_pdf(mixed, tmp_p
     assert "Near-duplicates (2 groups)" in page and "could not be read" in page
     assert page.count("<tr>") == 9 + 1  # one row per file, and the header
     assert "data:image/jpeg;base64," in page
+    from imgfake.scanreport import collection_report_html
+
+    short = collection_report_html(read_results(out), max_rows=4)  # a large scan: the top of the table only
+    assert short.count("<tr>") == 4 + 1 and "the 3 most suspicious of 9 files and 1 of the 2" in short
     if pdf is not None:
         assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000
+
+
+def test_two_scans_into_one_folder_never_overwrite_each_others_parts(tmp_path):
+    """Part names were stamped to the second and the process: a second scan in the same second
+    replaced the first one's part (found by the resume test)."""
+    from imgfake.learn.collection import SCAN_COLUMNS, _schema, _Writer
+
+    out = tmp_path / "r.parquet"
+    out.mkdir()
+    for i in range(3):
+        writer = _Writer(out, _schema([]), flush_every=10)
+        writer.add({**{c: None for c in SCAN_COLUMNS}, "path": f"/x/{i}.jpg", "sha256": "0" * 64, "settings": "s"})
+        writer.flush()
+    assert len(list(out.glob("*.parquet"))) == 3 and len(read_results(out)) == 3

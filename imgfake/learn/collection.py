@@ -2,7 +2,8 @@
 Dask cluster (``imgfake scan``).
 
 :func:`scan_collection` walks the paths (:func:`imgfake.scan.iter_images`), skips the files
-already done with the same settings (by SHA-256), and runs :func:`scan_row` for the others
+already done with the same settings (unchanged: the same size and modification time, else the
+same SHA-256), and runs :func:`scan_row` for the others
 through :func:`imgfake.scan.map_files` (a Dask ``LocalCluster`` by default, or the cluster at
 ``scheduler``; the detector is loaded once per worker). Rows are written as they arrive, in
 parts of at most ``flush_every`` rows: ``OUT`` is a folder of complete Parquet files (a
@@ -17,6 +18,7 @@ import json
 import math
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -29,12 +31,12 @@ __all__ = ["scan_collection", "scan_row", "read_results", "export_results", "nea
 
 #: The fixed columns of every row (each chosen method adds ``score:<name>``).
 SCAN_COLUMNS = (
-    "path", "name", "n_bytes", "sha256", "phash", "format", "width", "height", "jpeg_quality", "jpeg_tables",
+    "path", "name", "n_bytes", "mtime_ns", "sha256", "phash", "format", "width", "height", "jpeg_quality", "jpeg_tables",
     "camera", "software", "metadata_fields", "p_edited", "verdict", "reason", "kind", "drivers", "findings", "heatmap", "error",
     "imgfake_version", "model", "settings", "scanned_at",
 )
 _FLOATS = {"p_edited", "jpeg_quality"}
-_INTS = {"n_bytes", "width", "height", "metadata_fields"}
+_INTS = {"n_bytes", "mtime_ns", "width", "height", "metadata_fields"}
 
 
 def _schema(methods: Sequence[str]):
@@ -87,7 +89,8 @@ def scan_row(path: str, *, methods: Sequence[str], heatmaps: str | None, model: 
         heatmap_path = str(target)
     small = Image.fromarray(image.pixels)
     row = {
-        "path": str(path), "name": Path(path).name, "n_bytes": image.n_bytes, "sha256": image.sha256,
+        "path": str(path), "name": Path(path).name, "n_bytes": image.n_bytes, "mtime_ns": _mtime_ns(path),
+        "sha256": image.sha256,
         "phash": str(imagehash.phash(small)), "format": image.format, "width": image.width, "height": image.height,
         "jpeg_quality": _num(jpeg.get("quality")), "jpeg_tables": jpeg.get("tables") if isinstance(jpeg.get("tables"), str) else None,
         "camera": " ".join(v for v in (meta.get("make"), meta.get("model")) if v) or None,
@@ -107,6 +110,13 @@ def scan_row(path: str, *, methods: Sequence[str], heatmaps: str | None, model: 
     return row
 
 
+def _mtime_ns(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
 def _num(value) -> float | None:
     return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
 
@@ -118,7 +128,8 @@ def _common(settings: str, model_id: str) -> dict:
 
 def _error_row(path: str, message: str, settings: str, model_id: str, methods: Sequence[str]) -> dict:
     row = {c: None for c in SCAN_COLUMNS}
-    row.update({"path": path, "name": Path(path).name, "error": message, **_common(settings, model_id)})
+    row.update({"path": path, "name": Path(path).name, "error": message, "mtime_ns": _mtime_ns(path),
+                **_common(settings, model_id)})
     try:
         row["n_bytes"] = os.path.getsize(path)
     except OSError:
@@ -138,21 +149,42 @@ def _file_sha256(path: str) -> str | None:
     return h.hexdigest()
 
 
-def _done(out: Path) -> set[tuple[str, str, str]]:
-    """(path, sha256, settings) of the rows already written without an error: the same file,
-    unchanged, scanned the same way (a copy elsewhere still gets its own row)."""
+def _done(out: Path) -> dict[tuple[str, str], tuple[str, int | None, int | None]]:
+    """(path, settings) -> (sha256, size, mtime) of the rows already written without an error."""
     if not out.is_dir() or not any(out.glob("*.parquet")):
-        return set()
+        return {}
     import pyarrow.parquet as pq
 
-    done = set()
+    done = {}
     for part in sorted(out.glob("*.parquet")):
-        table = pq.read_table(part, columns=["path", "sha256", "settings", "error"])
-        columns = (table.column(c).to_pylist() for c in ("path", "sha256", "settings", "error"))
-        for path, sha, settings, error in zip(*columns):
-            if sha and not error:
-                done.add((path, sha, settings))
+        names = pq.read_schema(part).names
+        columns = [c for c in ("path", "sha256", "settings", "error", "n_bytes", "mtime_ns") if c in names]
+        table = pq.read_table(part, columns=columns)
+        data = {c: table.column(c).to_pylist() for c in columns}
+        n = table.num_rows
+        for i in range(n):
+            if data["sha256"][i] and not data["error"][i]:
+                done[(data["path"][i], data["settings"][i])] = (
+                    data["sha256"][i], data.get("n_bytes", [None] * n)[i], data.get("mtime_ns", [None] * n)[i])
     return done
+
+
+def _already_done(path: str, settings: str, done: dict, verify: bool) -> bool:
+    """The same file, unchanged, scanned the same way? Same size and modification time is the
+    quick check (as rsync's); the SHA-256 decides when they differ, for rows written before
+    the modification time was kept, and always with `verify`. A copy elsewhere is not done."""
+    record = done.get((path, settings))
+    if record is None:
+        return False
+    sha, n_bytes, mtime = record
+    if not verify and n_bytes is not None and mtime is not None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if st.st_size == n_bytes and st.st_mtime_ns == mtime:
+            return True
+    return _file_sha256(path) == sha
 
 
 class _Writer:
@@ -161,7 +193,9 @@ class _Writer:
     def __init__(self, out: Path, schema, flush_every: int) -> None:
         self.out, self.schema, self.flush_every = out, schema, flush_every
         self.rows: list[dict] = []
-        self.stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}"
+        # unique per writer: two scans into one folder within a second (or from two machines)
+        # must never overwrite each other's parts
+        self.stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{uuid.uuid4().hex[:12]}"
         self.parts = 0
 
     def add(self, row: dict) -> None:
@@ -195,6 +229,7 @@ def scan_collection(
     scheduler: str | None = None,
     executor: str = "dask",
     force: bool = False,
+    verify: bool = False,
     model: str | None = None,
     flush_every: int = 64,
     batch: int = 1,
@@ -215,6 +250,9 @@ def scan_collection(
         processes; ``scheduler="tcp://host:8786"`` uses a running cluster).
     force : bool
         Redo files already done with the same settings.
+    verify : bool
+        When resuming, compare every file's SHA-256 with its row's, instead of its size and
+        modification time (reads every byte again: slow on a large collection).
     flush_every : int
         Rows per Parquet part: what a killed scan can lose at most.
     batch, dashboard, announce
@@ -241,12 +279,11 @@ def scan_collection(
         Path(heatmaps).mkdir(parents=True, exist_ok=True)
     model_id = _model_id(model)
     settings = settings_key(methods, heatmaps is not None, model_id)
-    done = set() if force else _done(out)
+    done = {} if force else _done(out)
     files = [str(p) for p in iter_images(paths)]
     todo, skipped = [], 0
     for f in files:
-        sha = _file_sha256(f) if done else None
-        if sha is not None and (f, sha, settings) in done:
+        if done and _already_done(f, settings, done, verify):
             skipped += 1
         else:
             todo.append(f)
