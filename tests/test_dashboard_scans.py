@@ -124,3 +124,36 @@ def test_the_dashboard_state_opens_a_path_like_an_upload(tmp_path):
     assert "over this dashboard's" in state.items[j].error
     k = state.add_path(tmp_path / "gone.jpg")
     assert "cannot read the file" in state.items[k].error and state.selected == k
+
+
+def test_damaged_results_are_messages_never_crashes(tmp_path):
+    """Fuzz: truncated and bit-flipped copies of a real part. Reading one gives the rows or a
+    ValueError naming the part; the dashboard's browser turns either into rows or a message."""
+    import random
+
+    from imgfake.learn.collection import read_results
+
+    part = next(_results(tmp_path, n=20).glob("*.parquet")).read_bytes()
+    rng = random.Random(12)
+    outcomes = {"rows": 0, "error": 0}
+    for i in range(60):
+        data = bytearray(part)
+        if i % 2:
+            data = data[:rng.randrange(len(data))]
+        else:
+            for _ in range(rng.randint(1, 8)):
+                data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+        folder = tmp_path / f"damaged{i}"
+        folder.mkdir()
+        (folder / "part-x.parquet").write_bytes(bytes(data))
+        try:
+            read_results(folder)
+            outcomes["rows"] += 1
+        except ValueError as exc:
+            assert "part-x.parquet" in str(exc) or "not imgfake scan results" in str(exc), exc
+            outcomes["error"] += 1
+        browser = ScanBrowser()
+        browser.open(folder)
+        assert browser.frame is not None or browser.message
+        browser.rows()
+    assert outcomes["error"] >= 30, outcomes  # every truncation at least
