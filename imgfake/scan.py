@@ -117,6 +117,7 @@ def map_files(
     batch: int = 1,
     dashboard: str | None = None,
     announce: Callable[[str], None] | None = None,
+    ordered: bool = True,
 ) -> Iterator[tuple[str, T | FileError]]:
     """Run ``job(path)`` for every path on a pool and yield ``(path, result or FileError)`` in
     input order.
@@ -137,7 +138,8 @@ def map_files(
         or the calling thread.
     window : int, optional
         Files in flight at once (default ``4 × workers``): memory stays bounded on any number
-        of files.
+        of files. On Dask, at least two tasks per thread of the cluster are in flight, however
+        large it is.
 
     scheduler : str, optional
         With ``executor="dask"``: the address of a running Dask scheduler
@@ -150,6 +152,9 @@ def map_files(
     dashboard : str, optional
         With a local Dask cluster: serve Dask's own dashboard at this address
         (``"127.0.0.1:8787"``; ``":0"`` picks a free port). A running scheduler serves its own.
+    ordered : bool, default True
+        With ``executor="dask"``: False yields results as they finish, so one slow file (a
+        100-megapixel scan among phone photos) never holds back the files after it.
     announce : callable, optional
         With ``executor="dask"``: called once with a line for the person running the job (where
         the cluster is, and its dashboard's address when there is one).
@@ -168,7 +173,7 @@ def map_files(
     names = (str(p) for p in paths)
     if executor == "dask":
         yield from _map_dask(job, names, workers=workers, window=window, scheduler=scheduler, batch=batch,
-                             dashboard=dashboard, announce=announce)
+                             dashboard=dashboard, announce=announce, ordered=ordered)
         return
     if executor == "inline" or workers == 1 and executor == "thread":
         for name in names:
@@ -211,9 +216,9 @@ def _one_core_setup(dask_worker=None) -> None:
 
 
 def _map_dask(job, names: Iterator[str], *, workers: int, window: int, scheduler: str | None, batch: int = 1,
-              dashboard: str | None = None, announce: Callable[[str], None] | None = None):
-    """:func:`map_files` on Dask: about `window` files in flight, `batch` per task, results in
-    input order."""
+              dashboard: str | None = None, announce: Callable[[str], None] | None = None, ordered: bool = True):
+    """:func:`map_files` on Dask: `batch` files per task, enough tasks in flight to keep the
+    cluster busy (:class:`_InFlight`), results in input order or as they finish."""
     from collections import deque
     from itertools import islice
 
@@ -241,21 +246,70 @@ def _map_dask(job, names: Iterator[str], *, workers: int, window: int, scheduler
                  f"({len(client.scheduler_info(n_workers=-1).get('workers', {}))} workers now)")
         link = _dashboard_link(client)
         announce(f"running on {where}" + (f"; watch it at {link}" if link else ""))
-    queue: deque = deque()
-    tasks = max(1, window // batch)
-    try:
-        while chunk := list(islice(names, batch)):
-            queue.append((chunk, client.submit(_guarded_batch, job, chunk, pure=False)))
-            if len(queue) >= tasks:
+    in_flight = _InFlight(client, window, batch)
+    if ordered:
+        queue: deque = deque()
+        try:
+            while chunk := list(islice(names, batch)):
+                queue.append((chunk, client.submit(_guarded_batch, job, chunk, pure=False)))
+                if len(queue) >= in_flight.tasks():
+                    yield from _dask_outcomes(*queue.popleft())
+            while queue:
                 yield from _dask_outcomes(*queue.popleft())
-        while queue:
-            yield from _dask_outcomes(*queue.popleft())
-    finally:  # interrupted, or the caller stopped early: drop what has not run
-        for _, future in queue:
+        finally:  # interrupted, or the caller stopped early: drop what has not run
+            for _, future in queue:
+                future.cancel()
+            _stop(client, cluster)
+        return
+    from distributed import as_completed
+
+    running: dict = {}  # future key -> (files, future)
+    finished = as_completed()
+
+    def submit_next() -> bool:
+        chunk = list(islice(names, batch))
+        if chunk:
+            future = client.submit(_guarded_batch, job, chunk, pure=False)
+            running[future.key] = (chunk, future)
+            finished.add(future)
+        return bool(chunk)
+
+    try:
+        while len(running) < in_flight.tasks() and submit_next():
+            pass
+        for future in finished:  # as they finish; one submitted for each that did
+            chunk, _ = running.pop(future.key)
+            yield from _dask_outcomes(chunk, future)
+            while len(running) < in_flight.tasks() and submit_next():
+                pass
+    finally:
+        for _, future in running.values():
             future.cancel()
-        client.close()
-        if cluster is not None:
-            _close_quietly(cluster)
+        _stop(client, cluster)
+
+
+class _InFlight:
+    """How many tasks to keep submitted: `window` files' worth, and at least two per thread of
+    the cluster (asked again every 64 calls: workers join and leave), so no worker waits for
+    the client however large the cluster is."""
+
+    def __init__(self, client, window: int, batch: int) -> None:
+        self.client, self.files, self.batch, self.calls, self.slots = client, window, batch, 0, 1
+
+    def tasks(self) -> int:
+        if self.calls % 64 == 0:
+            try:
+                self.slots = max(1, sum(self.client.nthreads().values()))
+            except Exception:  # a scheduler busy or gone: keep the last count
+                pass
+        self.calls += 1
+        return max(1, self.files // self.batch, 2 * self.slots)
+
+
+def _stop(client, cluster) -> None:
+    client.close()
+    if cluster is not None:
+        _close_quietly(cluster)
 
 
 def _close_quietly(cluster) -> None:

@@ -211,7 +211,10 @@ def test_cli_scan_shows_progress_and_exports(mixed, tmp_path):
                                          "--workers", "1", "--csv", str(tmp_path / "r.csv")])
     assert status == 1, stderr  # two files failed: the exit status says so
     assert "13 files: 13 scanned (2 errors)" in stderr and "Traceback" not in stderr, stderr
-    assert "image/s" in stderr and "errors=2" in stderr and "13/13" in stderr, stderr  # tqdm's bar
+    import re
+
+    # tqdm's bar (it redraws at most every 0.1 s, so not necessarily at 13/13)
+    assert "image/s" in stderr and re.search(r"\d+/13 \[", stderr) and re.search(r"errors=\d", stderr), stderr
     assert "running on a local Dask cluster of 1 worker process" in stderr
     assert "I0000" not in stderr and "absl" not in stderr, stderr  # TensorFlow's start-up lines stay off
     assert (tmp_path / "r.csv").is_file()

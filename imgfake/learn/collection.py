@@ -194,8 +194,9 @@ class _Writer:
         self.out, self.schema, self.flush_every = out, schema, flush_every
         self.rows: list[dict] = []
         # unique per writer: two scans into one folder within a second (or from two machines)
-        # must never overwrite each other's parts
-        self.stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{uuid.uuid4().hex[:12]}"
+        # must never overwrite each other's parts; in the order scans started, as read_results
+        # keeps a file's latest row
+        self.stamp = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
         self.parts = 0
 
     def add(self, row: dict) -> None:
@@ -298,7 +299,7 @@ def scan_collection(
         progress(dict(counts, seconds=0.0))
     try:
         for path, result in map_files(job, todo, workers=workers, executor=executor, scheduler=scheduler,
-                                      batch=batch, dashboard=dashboard, announce=announce):
+                                      batch=batch, dashboard=dashboard, announce=announce, ordered=False):
             if isinstance(result, FileError):
                 counts["errors"] += 1
                 writer.add(_error_row(path, result.message, settings, model_id, methods))
@@ -313,7 +314,8 @@ def scan_collection(
 
 
 def read_results(out: str | os.PathLike):
-    """The scan's rows as a pandas DataFrame, one per file (the latest row of a file scanned again)."""
+    """The scan's rows as a pandas DataFrame, one per file (the latest row of a file scanned
+    again), sorted by path."""
     import pandas as pd
 
     parts = sorted(Path(out).glob("*.parquet"))
@@ -331,7 +333,8 @@ def read_results(out: str | os.PathLike):
     if missing:
         raise ValueError(f"{str(out)!r} holds Parquet files, but not imgfake scan results "
                          f"(no {', '.join(missing)} column)")
-    return frame.drop_duplicates(subset=["path"], keep="last").reset_index(drop=True)
+    latest = frame.drop_duplicates(subset=["path"], keep="last")  # parts sort in the order written
+    return latest.sort_values("path", kind="stable").reset_index(drop=True)  # not in the order files finished
 
 
 def export_results(out: str | os.PathLike, *, csv: str | os.PathLike | None = None,
