@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -22,18 +23,9 @@ from PIL import Image
 from plotly.subplots import make_subplots
 
 __all__ = [
-    "TEMPLATE",
-    "roc_figure",
-    "pr_figure",
-    "confusion_figure",
-    "calibration_figure",
-    "subgroup_figure",
-    "ela_figure",
-    "ela_sweep_figure",
-    "resave_figure",
-    "probability_gauge",
-    "class_bar_figure",
-    "methods_figure",
+    "TEMPLATE", "roc_figure", "pr_figure", "confusion_figure", "calibration_figure", "subgroup_figure",
+    "ela_figure", "ela_sweep_figure", "resave_figure", "probability_gauge", "class_bar_figure",
+    "methods_figure", "method_cases_figure",
 ]
 
 #: Plotly template shared by every imgfake figure.
@@ -584,12 +576,44 @@ def class_bar_figure(probs: Mapping[str, float], *, title: str = "What kind of e
 
 
 def methods_figure(bench: Mapping, *, metric: str = "f1_best", title: str | None = None) -> go.Figure:
-    """Methods × kinds of forgery, coloured by `metric` (from :func:`imgfake.learn.bench.bench_methods`)."""
-    methods = list(bench["methods"])
-    kinds = sorted({k for m in bench["methods"].values() for k in m.get(metric, {})})
-    z = [[bench["methods"][m].get(metric, {}).get(k) for k in kinds] for m in methods]
-    text = [["–" if v is None else f"{v:.2f}" for v in row] for row in z]
-    fig = go.Figure(go.Heatmap(z=z, x=kinds, y=methods, text=text, texttemplate="%{text}", zmin=0, zmax=1,
+    """Methods × kinds of forgery coloured by `metric` (:func:`imgfake.learn.bench.bench_methods`), n edited
+    per kind; with ``"auc"`` (``[auc, low, high]``) cells show the 95 % interval, scored methods only."""
+    rows = {m: r.get(metric, {}) for m, r in bench["methods"].items() if metric != "auc" or r.get(metric)}
+    kinds = sorted({k for row in rows.values() for k in row})
+    cells = [[row.get(k) for k in kinds] for row in rows.values()]
+    text = [["–" if v is None else f"{v[0]:.2f}<br>[{v[1]:.2f}, {v[2]:.2f}]" if isinstance(v, (list, tuple))
+             else f"{v:.2f}" for v in line] for line in cells]
+    z = [[v[0] if isinstance(v, (list, tuple)) else v for v in line] for line in cells]
+    x = [f"{k}<br>n={bench['counts'][k]}" if k in bench.get("counts", {}) else k for k in kinds]
+    fig = go.Figure(go.Heatmap(z=z, x=x, y=list(rows), text=text, texttemplate="%{text}", zmin=0, zmax=1,
                                colorscale="Viridis", colorbar=dict(title=metric)))
-    return _finish(fig, title or f"{metric} per method and kind of forgery", height=120 + 40 * len(methods))
+    fig.update_yaxes(autorange="reversed")  # the first method on top
+    return _finish(fig, title or f"{metric} per method and kind of forgery", height=max(300, 160 + 48 * len(rows)))
 
+
+def method_cases_figure(method: str, cases: Sequence[Mapping], *, max_side: int = 256,
+                        title: str | None = None) -> go.Figure:
+    """One row per case: the photo, `method`'s evidence map (brighter = more suspicious), the mask.
+
+    `cases`: ``{"caption", "pixels", "result", "mask"}`` each: the row's caption, the photo (uint8
+    H×W×3), the method's ``AnalysisResult`` on it and the true mask (bool H×W or None), as
+    :func:`imgfake.learn.bench.load_case` gives them. Panels are embedded as JPEG, at most
+    `max_side` pixels a side.
+    """
+    from .display import display_factor, evidence_image
+    from .io import encode_jpeg
+
+    titles = [t for case in cases for t in (case["caption"], f"{method} map", "mask (white: edited)")]
+    fig = make_subplots(rows=len(cases), cols=3, horizontal_spacing=0.01, vertical_spacing=0.08, subplot_titles=titles)
+    for row, case in enumerate(cases, start=1):
+        h, w = case["pixels"].shape[:2]
+        evidence, _ = evidence_image(case["result"], display_factor(h, w, max_side=max_side), height=h, width=w)
+        mask = np.zeros((h, w), bool) if case["mask"] is None else np.asarray(case["mask"], bool)
+        for col, panel in enumerate((case["pixels"], evidence, mask.astype(np.uint8) * 255), start=1):
+            data = encode_jpeg(_for_display(panel, max_side), quality=85, subsampling="4:4:4")
+            fig.add_trace(go.Image(source="data:image/jpeg;base64," + base64.b64encode(data).decode()), row=row, col=col)
+    for i in range(1, 3 * len(cases) + 1):  # square pixels, no ticks
+        fig.layout[f"yaxis{i if i > 1 else ''}"].update(scaleanchor=f"x{i if i > 1 else ''}", autorange="reversed")
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False)
+    return _finish(fig, title, height=80 + 230 * len(cases))

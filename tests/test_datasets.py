@@ -13,11 +13,16 @@ from PIL import Image
 
 from imgfake.learn.datasets import (
     DEFAULT_CLASS_MAP,
+    SPLIT_FILE,
     Manifest,
     Split,
+    arrange_samples,
     build_manifest,
     check_disjoint,
     parse_face_name,
+    read_split,
+    read_splits,
+    save_splits,
     sniff_format,
     split_manifest,
 )
@@ -350,3 +355,79 @@ def test_faces_manifest(shared_data: Path):
     check_disjoint(split)
     assert split.stratify == "label+subgroup"
     assert abs(len(split.test) - 0.15 * 1736) <= 3
+
+
+# ----------------------------------------------------------------- samples, JPEG quality, bundle splits
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+
+
+def test_arrange_samples_makes_the_class_folder_layout(tmp_path: Path):
+    import json
+
+    out = arrange_samples(tmp_path / "layout", samples_dir=SAMPLES)
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    records = json.loads((SAMPLES / "samples.json").read_text())
+    assert len(files) == len(records) == 6
+    assert "real/kodim03_authentic.jpg" in files and "edited/splice/kodim03_splice.jpg" in files
+    assert (out / "edited" / "splice" / "kodim03_splice.jpg").read_bytes() == (SAMPLES / "kodim03_splice.jpg").read_bytes()
+    summary = build_manifest(out).summary()
+    assert summary["classes"] == {"edited": 3, "real": 3}
+    assert summary["kinds"] == {"edited": {"copy-move": 1, "retouch": 1, "splice": 1}}
+
+
+def test_arrange_samples_defaults_to_the_shipped_samples_and_refuses_to_mix(tmp_path: Path):
+    out = arrange_samples(tmp_path / "a")
+    assert len(build_manifest(out)) == 6
+    with pytest.raises(ValueError, match="must be empty"):
+        arrange_samples(out, samples_dir=SAMPLES)
+    with pytest.raises(ValueError, match="samples.json"):
+        arrange_samples(tmp_path / "b", samples_dir=tmp_path)
+
+
+@pytest.mark.parametrize("quality", [35, 77, 94])
+def test_jpeg_quality_comes_from_the_header_and_agrees_with_the_jpeg_analysis(tmp_path: Path, quality: int):
+    from imgfake import load_image, run_analysis
+    from imgfake.io import encode_jpeg
+
+    pixels = np.random.default_rng(quality).integers(0, 256, (24, 32, 3), dtype=np.uint8)
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "a.jpg").write_bytes(encode_jpeg(pixels, quality=quality))
+    _image(tmp_path / "real" / "b.png", seed=1)
+    by_path = {e.path: e for e in build_manifest(tmp_path).entries}
+    assert by_path["real/a.jpg"].jpeg_quality == quality
+    assert run_analysis("jpeg", load_image(tmp_path / "real" / "a.jpg")).details["quality"] == quality
+    assert by_path["real/b.png"].jpeg_quality is None
+    assert replace(by_path["real/a.jpg"], jpeg_tables="invalid~abc123").jpeg_quality is None
+
+
+def test_bundle_splits_round_trip_by_name_and_fingerprint(balanced: Manifest, tmp_path: Path):
+    from imgfake.learn.domain import SPLIT_FILE as DOMAIN_SPLIT_FILE
+
+    assert SPLIT_FILE == DOMAIN_SPLIT_FILE  # the file the detector reads its training profile from
+    other = replace(balanced, entries=balanced.entries[10:])
+    first, second = split_manifest(balanced, seed=1), split_manifest(other, seed=2)
+    path = save_splits(tmp_path, {"faces": first, "synthetic": second})
+    assert path == tmp_path / SPLIT_FILE
+    assert read_splits(tmp_path) == {"faces": first, "synthetic": second}
+    assert list(read_splits(path)) == ["faces", "synthetic"]
+    assert Split.from_dict(first.to_dict()) == first
+    assert read_split(tmp_path, dataset="synthetic") == second
+    assert read_split(tmp_path, manifest=balanced) == first
+    assert read_split(tmp_path, manifest=other)["test"] == second.test
+    with pytest.raises(ValueError, match="pass dataset="):
+        read_split(tmp_path)
+    with pytest.raises(ValueError, match="not 'nope'"):
+        read_split(tmp_path, dataset="nope")
+    with pytest.raises(ValueError, match="no split .* was made from this data"):
+        read_split(tmp_path, manifest=replace(balanced, entries=balanced.entries[:5]))
+    save_splits(tmp_path, {"faces": first})
+    assert read_split(tmp_path) == first  # one data folder: no name needed
+
+
+def test_read_splits_says_what_is_missing(tmp_path: Path):
+    with pytest.raises(ValueError, match="no split.json found"):
+        read_splits(tmp_path)
+    (tmp_path / "split.json").write_text('{"splits": {}}')
+    with pytest.raises(ValueError, match="not a bundle's split file"):
+        read_splits(tmp_path)

@@ -20,6 +20,8 @@ from imgfake.learn.evaluation import (
     choose_threshold,
     classification_metrics,
     evaluate_scores,
+    fit_platt,
+    fit_temperature,
     multiclass_metrics,
     pr_auc_ci,
     pr_curve_data,
@@ -226,3 +228,21 @@ def test_multiclass_metrics_by_hand():
         multiclass_metrics(["blur"] * 6, proba, names)
     with pytest.raises(ValueError, match=r"\(6, 3\)"):
         multiclass_metrics(y, proba, names[:2])
+
+
+def test_platt_scaling_recovers_the_slope_and_offset_that_made_the_labels():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 1.5, 20_000)
+    y = rng.random(logits.size) < 1 / (1 + np.exp(-(2.0 * logits - 1.0)))
+    fit = fit_platt(logits, y)
+    assert fit["a"] == pytest.approx(2.0, abs=0.1) and fit["b"] == pytest.approx(-1.0, abs=0.1)
+    assert fit["n"] == 20_000 and fit["fitted_on"] == "validation"
+
+
+def test_temperature_scaling_undoes_overconfident_logits():
+    rng = np.random.default_rng(1)
+    true = rng.normal(0, 1.0, (5_000, 3))
+    p = np.exp(true) / np.exp(true).sum(axis=1, keepdims=True)
+    classes = np.array([rng.choice(3, p=row) for row in p])
+    assert fit_temperature(3.0 * true, classes) == pytest.approx(3.0, rel=0.1)
+    assert fit_temperature(np.zeros((0, 3)), np.zeros(0, int)) == 1.0

@@ -22,6 +22,8 @@ from imgfake.figures import (
     confusion_figure,
     ela_figure,
     ela_sweep_figure,
+    method_cases_figure,
+    methods_figure,
     pr_figure,
     probability_gauge,
     resave_figure,
@@ -171,3 +173,46 @@ def test_empty_inputs_are_refused():
     for build in (roc_figure, pr_figure, subgroup_figure, class_bar_figure, ela_sweep_figure):
         with pytest.raises(ValueError, match="empty"):
             build({})
+
+
+BENCH = {
+    "counts": {"authentic": 6, "splice": 2, "copy-move": 3},
+    "methods": {
+        "adjpg": {"auc": {"splice": [0.75, 0.5, 1.0], "copy-move": [0.5, 0.25, 0.75]},
+                  "f1_best": {"splice": 0.4, "copy-move": 0.2}},
+        "ela": {"auc": {}, "f1_best": {"splice": 0.3, "copy-move": 0.35}},
+    },
+}
+
+
+def test_methods_figure_shows_auc_intervals_for_scored_methods_and_counts_per_kind():
+    fig = methods_figure(BENCH, metric="auc")
+    _check_common(fig)
+    heat = fig.data[0]
+    assert list(heat.y) == ["adjpg"], "ELA has no image-level score, so no AUC row"
+    assert list(heat.x) == ["copy-move<br>n=3", "splice<br>n=2"]
+    assert [list(row) for row in heat.z] == [[0.5, 0.75]]
+    assert [list(row) for row in heat.text] == [["0.50<br>[0.25, 0.75]", "0.75<br>[0.50, 1.00]"]]
+    f1 = methods_figure(BENCH)
+    assert list(f1.data[0].y) == ["adjpg", "ela"] and list(f1.data[0].text[1]) == ["0.35", "0.30"]
+    assert f1.layout.yaxis.autorange == "reversed"  # the first method on top
+
+
+def test_method_cases_figure_shows_photo_map_and_mask_per_case():
+    from imgfake.results import AnalysisResult
+
+    pixels = np.zeros((40, 64, 3), np.uint8)
+    heat = np.zeros((5, 8), np.float32)
+    heat[1:3, 2:4] = 1.0
+    result = AnalysisResult(name="x", heatmap=heat, cell=8, direction="high", units="level")
+    mask = np.zeros((40, 64), bool)
+    mask[8:24, 16:32] = True
+    cases = [{"caption": "best", "pixels": pixels, "result": result, "mask": mask},
+             {"caption": "worst", "pixels": pixels, "result": result, "mask": None}]
+    fig = method_cases_figure("x", cases, title="x on two images")
+    _check_common(fig)
+    assert _types(fig) == ["image"] * 6
+    assert all(trace.source.startswith("data:image/jpeg;base64,") for trace in fig.data)
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles == ["best", "x map", "mask (white: edited)", "worst", "x map", "mask (white: edited)"]
+    assert fig.layout.yaxis5.scaleanchor == "x5"

@@ -442,3 +442,24 @@ def test_a_benchmark_set_draws_each_kinds_own_history(sources: list[Path], tmp_p
             assert int(row["quality"]) >= 96 and row["first_quality"] == ""
     with pytest.raises(ValueError, match="kinds must be drawn"):
         make_forgery_set(sources, tmp_path / "x", kinds=("blur-everything",))
+
+
+def test_read_mask_is_the_inverse_of_mask_png(tmp_path: Path):
+    mask = random_shape_mask((40, 56), rng=np.random.default_rng(3), area=(0.1, 0.3))
+    path = tmp_path / "m.png"
+    path.write_bytes(synth.mask_png(mask))
+    back = synth.read_mask(path)
+    assert back.dtype == bool and back.shape == (40, 56) and (back == mask).all()
+
+
+def test_read_mask_reads_the_samples_and_thresholds_grey_levels(tmp_path: Path):
+    from imgfake.io import ImageLoadError
+
+    area = synth.read_mask(SAMPLES / "kodim03_splice_mask.png")
+    assert area.shape == (341, 512) and abs(area.mean() - 0.0651) < 0.001  # samples.json's mask_fraction
+    grey = np.array([[0, 127, 128, 255]], np.uint8)
+    Image.fromarray(np.dstack([grey] * 3)).save(tmp_path / "rgb.png")
+    assert synth.read_mask(tmp_path / "rgb.png").tolist() == [[False, False, True, True]]
+    (tmp_path / "text.png").write_text("not an image")
+    with pytest.raises(ImageLoadError):
+        synth.read_mask(tmp_path / "text.png")

@@ -48,6 +48,25 @@ def test_evaluate_bundle_uses_only_the_test_split_of_its_own_data(bundle):
     assert everything["n_images"] == 24
 
 
+def test_evaluate_bundle_gives_the_per_file_table_its_metrics_come_from(bundle):
+    from imgfake.learn.datasets import read_split
+    from imgfake.learn.evaluation import roc_auc
+
+    split = read_split(bundle)
+    config = json.loads((bundle / "imgfake.json").read_text())
+    assert split.sizes() == config["data"]["splits"]
+    report = evaluate_bundle(tiny_data(), bundle, n_boot=10, per_file=True)
+    files = report["files"]
+    assert sorted(f["path"] for f in files) == sorted(e.path for e in split["test"])
+    assert len(files) == report["n_images"]
+    y, p = [f["label"] for f in files], [f["p_edited"] for f in files]
+    assert roc_auc(y, p) == pytest.approx(report["stage1"]["roc_auc"])
+    assert all(f["verdict"] == ("edited" if f["p_edited"] >= report["threshold"] else "real") for f in files)
+    assert {f["kind"] for f in files if f["label"] == 1} <= {"splice", "copy-move", "retouch"}
+    json.dumps(report)
+    assert "files" not in evaluate_bundle(tiny_data(), bundle, n_boot=10)
+
+
 def test_kind_classes():
     def entry(label, kind, subgroup=None):
         return Entry(path="x.jpg", label=label, class_name="x", kind=kind, subgroup=subgroup, group=None,
@@ -96,3 +115,24 @@ def test_evaluate_bundle_reports_scores_without_the_format_shortcut(bundle, tmp_
     assert shortcut["stage1"]["n"] == 9 and shortcut["stage1"]["n_positive"] == 3
     # No shortcut in the bundle's own synthetic data (both classes share the save settings).
     assert evaluate_bundle(tiny_data(), bundle, n_boot=10)["format_shortcut"] is None
+
+
+def test_bundle_aucs_name_the_images_each_figure_was_measured_on(bundle):
+    from imgfake.learn.train import bundle_aucs, read_bundle
+
+    config = read_bundle(bundle)
+    (name,) = config["metrics"]["test"]["per_dataset"]
+    aucs = bundle_aucs(config)
+    assert list(aucs) == [f"test split of {name}"], "one data folder, no fusion: its test split only"
+    assert aucs[f"test split of {name}"]["n"] == config["data"]["splits"]["test"]
+    fused = {**config, "fusion": {
+        "leave_one_source_out": {"mean_roc_auc": 0.7, "folds": {"faces": {"roc_auc": 0.6, "n": 10}}},
+        "test": {"roc_auc": 0.86, "sources": {"faces": {"roc_auc": 0.8, "roc_auc_ci": [0.7, 0.9], "n": 6},
+                                              "bsds": {"roc_auc": 0.9, "n": 4}}},
+        "faces_shared_tables": {"roc_auc": 0.77, "n": 5}}}
+    aucs = bundle_aucs(fused)
+    assert list(aucs) == ["mean over held-out sources (the headline)", "source faces held out", "test split of faces",
+                          "test split of bsds", "faces test files whose JPEG tables both classes share",
+                          "test splits of faces + bsds, pooled", f"lattice network alone, test split of {name}"]
+    assert aucs["test splits of faces + bsds, pooled"] == {"roc_auc": 0.86, "roc_auc_ci": None, "n": 10}
+    assert aucs["test split of faces"]["roc_auc_ci"] == [0.7, 0.9]

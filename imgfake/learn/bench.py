@@ -11,7 +11,10 @@ For each method and each kind of forgery:
 * the "call everything edited" F1 of each image as the floor to beat;
 * seconds per megapixel.
 
-Plain data first (:func:`bench_methods`); :func:`imgfake.figures.methods_figure` draws it.
+Plain data first (:func:`bench_methods`); :func:`imgfake.figures.methods_figure` draws it. With
+``per_file=True`` it keeps a row per image too, from which :func:`method_cases` picks each method's
+best and worst images (:func:`load_case` reads them, :func:`imgfake.figures.method_cases_figure`
+shows them). ``notebooks/06_methods.ipynb`` does all of it.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ from ..forensics.blocks import cell_means
 from ..forensics.registry import available, run_safely
 from ..io import load_image
 from .evaluation import roc_auc_ci
+from .synth import read_mask
 
-__all__ = ["bench_methods", "pixel_scores"]
+__all__ = ["bench_methods", "pixel_scores", "method_cases", "load_case"]
 
 
 def pixel_scores(suspicion: np.ndarray, truth: np.ndarray, *, fixed: np.ndarray | None) -> dict:
@@ -66,11 +70,7 @@ def _read_manifest(folder: Path) -> list[dict]:
 def _score_file(path: str, *, masks: dict, names: list[str]) -> dict:
     """Every method on one file of the set: its score, pixel scores against the mask, seconds."""
     image = load_image(path)
-    truth = None
-    if masks.get(path):
-        from PIL import Image
-
-        truth = np.asarray(Image.open(masks[path]).convert("L")) > 127
+    truth = read_mask(masks[path]) if masks.get(path) else None
     out = {"megapixels": image.width * image.height / 1e6,
            "floor": None if truth is None else float(truth.mean() * 2 / (truth.mean() + 1)), "methods": {}}
     for name in names:
@@ -87,7 +87,8 @@ def _score_file(path: str, *, masks: dict, names: list[str]) -> dict:
     return out
 
 
-def bench_methods(folder, *, methods=None, n_boot: int = 200, progress=None, workers: int = 1) -> dict:
+def bench_methods(folder, *, methods=None, n_boot: int = 200, progress=None, workers: int = 1,
+                  per_file: bool = False) -> dict:
     """Every method (default: all but the heavy ones) on the forgery set in `folder`.
 
     A method that answers "cannot tell" (score None) on an image counts as not flagging it: it
@@ -98,6 +99,11 @@ def bench_methods(folder, *, methods=None, n_boot: int = 200, progress=None, wor
     workers : int, optional
         Processes scoring files side by side (default 1: seconds per megapixel are then those of
         one core, undisturbed).
+    per_file : bool, optional
+        Also return ``"files"``: one row per image, in the manifest's order, ``{"path", "kind",
+        "mask", "methods": {name: {"score", "f1_best"}}}`` (paths relative to `folder`;
+        ``f1_best`` only for an edited image and a method that draws a map), from which
+        :func:`method_cases` picks each method's best and worst images.
 
     Returns plain data: ``{"methods": {name: {"auc": {kind: [auc, low, high]}, "f1_best": {kind: x},
     "f1_fixed": {...}, "mcc_best": {...}, "coverage": {kind: share scored}, "seconds_per_mp": x}},
@@ -121,9 +127,11 @@ def bench_methods(folder, *, methods=None, n_boot: int = 200, progress=None, wor
     labels: dict[str, int] = defaultdict(int)
     job = partial(_score_file, masks=masks, names=names)
     executor = "process" if workers > 1 else "inline"
+    files: dict[str, dict] = {}
     for i, (path, found) in enumerate(map_files(job, paths, workers=workers, executor=executor)):
         if isinstance(found, FileError):
             raise RuntimeError(f"the benchmark could not score {path}: {found.message}")
+        files[path] = found
         kind = kind_of[path]
         labels[kind] += 1
         megapixels += found["megapixels"]
@@ -158,4 +166,61 @@ def bench_methods(folder, *, methods=None, n_boot: int = 200, progress=None, wor
                     entry[key][kind] = round(float(np.mean(values)), 3)
         entry["coverage"]["authentic"] = round(sum(s is not None for s in real) / max(len(real), 1), 3)
         out["methods"][name] = entry
+    if per_file:
+        out["files"] = [_file_row(row, files[path]) for row, path in zip(rows, paths)]
     return out
+
+
+def _file_row(row: dict, found: dict) -> dict:
+    """One image's line of the per-file table: each method's score and pixel F1-best."""
+    methods = {}
+    for name, entry in found["methods"].items():
+        methods[name] = {"score": entry["score"]}
+        if "pixel" in entry:
+            methods[name]["f1_best"] = round(entry["pixel"]["f1_best"], 4)
+    return {"path": row["path"], "kind": row["kind"] or "authentic", "mask": row.get("mask") or None,
+            "methods": methods}
+
+
+def method_cases(result: dict, *, n: int = 1) -> dict[str, dict[str, list[dict]]]:
+    """Each method's best and worst edited images, by its pixel F1-best against the mask.
+
+    Parameters
+    ----------
+    result : dict
+        From :func:`bench_methods` with ``per_file=True``.
+    n : int, optional
+        Images per case (default 1).
+
+    Returns
+    -------
+    dict
+        ``{method: {"best": [row, ...], "worst": [row, ...]}}`` for every method that drew a map
+        on at least one edited image; each row is ``{"path", "kind", "mask", "f1_best",
+        "score"}`` (ties go to the earlier file of the manifest). Methods with no map (the JPEG
+        tables, the metadata) have no row.
+    """
+    if "files" not in result:
+        raise ValueError("result has no per-file table: run bench_methods(..., per_file=True)")
+    if isinstance(n, bool) or int(n) != n or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    out: dict[str, dict[str, list[dict]]] = {}
+    for name in result["methods"]:
+        rows = [{"path": f["path"], "kind": f["kind"], "mask": f["mask"],
+                 "f1_best": f["methods"][name]["f1_best"], "score": f["methods"][name]["score"]}
+                for f in result["files"] if "f1_best" in f["methods"].get(name, {})]
+        if rows:
+            ranked = sorted(rows, key=lambda r: -r["f1_best"])  # stable: ties keep the file order
+            out[name] = {"best": ranked[:n], "worst": sorted(rows, key=lambda r: r["f1_best"])[:n]}
+    return out
+
+
+def load_case(folder, row: dict, method: str) -> dict:
+    """What it takes to show one row of :func:`method_cases`: the image's pixels, the method's
+    result on it (through the registry's cache) and the mask (bool H×W, or None)."""
+    from ..forensics.registry import run_analysis
+
+    folder = Path(folder)
+    image = load_image(folder / row["path"])
+    return {"pixels": image.pixels, "result": run_analysis(method, image),
+            "mask": read_mask(folder / row["mask"]) if row.get("mask") else None}

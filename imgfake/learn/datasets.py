@@ -7,7 +7,9 @@ duplicates, which are never deleted. ``split_manifest`` makes a train / validati
 split that is stratified by label (and by subgroup where there are enough images) and
 group-aware: images that share a group key (the same source photo, or the same bytes) always
 land in the same split. Both save to disk with a fingerprint of the data, so a model can say
-exactly which data trained it.
+exactly which data trained it; a model bundle keeps the split of every data folder it was trained
+on (``save_splits``, read back with ``read_split``). ``arrange_samples`` puts the shipped sample
+photos in the class-folder layout.
 
 Examples
 --------
@@ -25,6 +27,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -54,6 +57,11 @@ IGNORED_FOLDERS: tuple[str, ...] = ("masks",)
 SPLITS: tuple[str, ...] = ("train", "val", "test")
 
 _FACE_NAME = re.compile(r"^(easy|mid|hard)_(\d+)_([01]+)$", re.IGNORECASE)
+#: :func:`imgfake.forensics.jpeg.table_signature` starts with the estimated quality: "q94~9d8bab".
+_TABLES_QUALITY = re.compile(r"^q(\d+)[=~]")
+
+SPLIT_FILE = "split.json"
+"""The file in a model bundle that holds the split of each data folder it was trained on."""
 
 # (offset, magic bytes, Pillow's format name)
 _MAGIC: tuple[tuple[int, bytes, str], ...] = (
@@ -118,6 +126,26 @@ class Entry:
     width: int
     height: int
     jpeg_tables: str | None = None
+
+    @property
+    def jpeg_quality(self) -> int | None:
+        """The IJG quality (1–100) the JPEG was last saved at, estimated from its tables.
+
+        Read from :attr:`jpeg_tables` (the header's quantisation tables, as
+        :func:`imgfake.forensics.jpeg.estimate_jpeg_quality` matches them; the same figure
+        ``run_analysis("jpeg", image).details["quality"]`` gives), so no pixel is decoded.
+        None for other formats, for tables no encoder writes, and for manifests written before
+        the tables were recorded.
+
+        Examples
+        --------
+        >>> from dataclasses import replace
+        >>> entry = Entry("real/a.jpg", 0, "real", None, None, None, "0", 1, "JPEG", 8, 8, "q94~9d8bab")
+        >>> entry.jpeg_quality, replace(entry, jpeg_tables=None).jpeg_quality
+        (94, None)
+        """
+        found = _TABLES_QUALITY.match(self.jpeg_tables or "")
+        return int(found.group(1)) if found else None
 
     def to_dict(self) -> dict:
         """Return the entry as a JSON-serialisable dict."""
@@ -379,6 +407,17 @@ class Split:
             "splits": {name: [e.to_dict() for e in self[name]] for name in SPLITS},
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Split:
+        """Rebuild a split from :meth:`to_dict` output (extra keys, such as a name, are ignored)."""
+        return cls(
+            **{name: tuple(Entry.from_dict(e) for e in data["splits"][name]) for name in SPLITS},
+            fingerprint=data["fingerprint"],
+            seed=int(data["seed"]),
+            fractions=dict(data["fractions"]),
+            stratify=data["stratify"],
+        )
+
     def save(self, path: str | os.PathLike) -> Path:
         """Write the split as JSON and return the path."""
         path = Path(path)
@@ -401,13 +440,7 @@ class Split:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if not isinstance(data, dict) or "splits" not in data:
             raise ValueError(f"{path} is not a split file written by Split.save")
-        split = cls(
-            **{name: tuple(Entry.from_dict(e) for e in data["splits"][name]) for name in SPLITS},
-            fingerprint=data["fingerprint"],
-            seed=int(data["seed"]),
-            fractions=dict(data["fractions"]),
-            stratify=data["stratify"],
-        )
+        split = cls.from_dict(data)
         if manifest is not None and manifest.fingerprint() != split.fingerprint:
             raise ValueError(
                 f"split {path} was made from data with fingerprint {split.fingerprint[:12]}…, "
@@ -415,6 +448,104 @@ class Split:
                 "make a new split for this data"
             )
         return split
+
+
+def save_splits(path: str | os.PathLike, splits: Mapping[str, Split]) -> Path:
+    """Write the splits of several data folders, by name, as a model bundle keeps them.
+
+    Parameters
+    ----------
+    path : path-like
+        A bundle folder (the file is ``<path>/split.json``, :data:`SPLIT_FILE`) or the file.
+    splits : mapping of str to Split
+        Data folder name -> its split, in the order training listed the folders.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written. :func:`read_splits` reads it back.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / SPLIT_FILE
+    datasets = [{"name": name, **split.to_dict()} for name, split in splits.items()]
+    path.write_text(json.dumps({"format": 1, "datasets": datasets}), encoding="utf-8")
+    return path
+
+
+def read_splits(path: str | os.PathLike) -> dict[str, Split]:
+    """The split of every data folder a model bundle was trained on, by folder name.
+
+    Parameters
+    ----------
+    path : path-like
+        A bundle folder (holding ``split.json``) or the split file itself.
+
+    Returns
+    -------
+    dict of str to Split
+        In the order the bundle lists its data folders.
+
+    Raises
+    ------
+    ValueError
+        If there is no split file there, or the file is not one :func:`save_splits` writes.
+    """
+    file = Path(path) / SPLIT_FILE if Path(path).is_dir() else Path(path)
+    if not file.is_file():
+        raise ValueError(f"no {SPLIT_FILE} found at {str(path)!r}: pass a model bundle folder "
+                         "written by imgfake.learn.train.train_bundle, or its split file")
+    data = json.loads(file.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get("datasets"), list):
+        raise ValueError(f"{file} is not a bundle's split file (no 'datasets' list)")
+    return {str(d["name"]): Split.from_dict(d) for d in data["datasets"]}
+
+
+def read_split(
+    path: str | os.PathLike, *, dataset: str | None = None, manifest: Manifest | None = None
+) -> Split:
+    """The split of one data folder a model bundle was trained on.
+
+    Parameters
+    ----------
+    path : path-like
+        A bundle folder (holding ``split.json``) or the split file itself.
+    dataset : str, optional
+        The data folder's name (the last part of its path at training). Needed only when the
+        bundle was trained on several folders and `manifest` is not given.
+    manifest : Manifest, optional
+        Pick the split made from exactly this data (same :meth:`Manifest.fingerprint`).
+
+    Returns
+    -------
+    Split
+        Use ``split["test"]`` for the test entries; their paths are relative to the data folder.
+
+    Raises
+    ------
+    ValueError
+        If no split matches, or several do and nothing says which.
+
+    Examples
+    --------
+    >>> split = read_split("../models/default", dataset="faces")  # doctest: +SKIP
+    >>> len(split["test"])                                          # doctest: +SKIP
+    260
+    """
+    splits = read_splits(path)
+    if dataset is not None:
+        if dataset not in splits:
+            raise ValueError(f"{str(path)!r} holds the splits of {sorted(splits)}, not {dataset!r}")
+        splits = {dataset: splits[dataset]}
+    if manifest is not None:
+        fingerprint = manifest.fingerprint()
+        splits = {name: s for name, s in splits.items() if s.fingerprint == fingerprint}
+        if not splits:
+            raise ValueError(f"no split in {str(path)!r} was made from this data (fingerprint "
+                             f"{fingerprint[:12]}…): the bundle was trained on other images")
+    if len(splits) != 1:
+        raise ValueError(f"{str(path)!r} holds the splits of {sorted(splits)}; pass dataset= one of them")
+    return next(iter(splits.values()))
 
 
 # --------------------------------------------------------------------------- file facts
@@ -730,6 +861,48 @@ def build_manifest(
         duplicates=duplicates,
         conflicts=conflicts,
     )
+
+
+def arrange_samples(out_dir: str | os.PathLike, *, samples_dir: str | os.PathLike | None = None) -> Path:
+    """Copy the sample photos into the class-folder layout: ``real/`` and ``edited/<kind>/``.
+
+    The samples (``data/samples``) lie side by side in one folder, described by their
+    ``samples.json``; :func:`build_manifest`, ``imgfake evaluate`` and the notebooks want one
+    sub-folder per class. Masks are not copied.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        Folder to fill; created if absent, and must be empty.
+    samples_dir : path-like, optional
+        A folder with ``samples.json`` (default: the shipped samples,
+        :func:`imgfake.resources.samples_dir`).
+
+    Returns
+    -------
+    pathlib.Path
+        `out_dir`, holding e.g. ``real/kodim03_authentic.jpg`` and
+        ``edited/splice/kodim03_splice.jpg``.
+
+    Raises
+    ------
+    ValueError
+        If `samples_dir` has no ``samples.json`` or `out_dir` is not empty.
+    """
+    from ..resources import samples_dir as shipped_samples
+
+    source = Path(samples_dir) if samples_dir is not None else shipped_samples()
+    listing = source / "samples.json"
+    if not listing.is_file():
+        raise ValueError(f"samples_dir must hold a samples.json, got {str(source)!r}")
+    out = Path(out_dir)
+    if out.exists() and any(out.iterdir()):
+        raise ValueError(f"out_dir must be empty or absent, got {str(out)!r} with files in it")
+    for record in json.loads(listing.read_text(encoding="utf-8")):
+        dest = out / record["class_name"] / (record["kind"] or "") / record["file"]
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source / record["file"], dest)
+    return out
 
 
 def fingerprint_entries(entries: Iterable[Entry]) -> str:

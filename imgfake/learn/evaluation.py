@@ -34,6 +34,8 @@ __all__ = [
     "subgroup_metrics",
     "evaluate_scores",
     "multiclass_metrics",
+    "fit_platt",
+    "fit_temperature",
 ]
 
 THRESHOLD_RULES = ("youden", "f1", "balanced-accuracy")
@@ -445,6 +447,39 @@ def calibration_data(y_true, scores, *, n_bins: int = 10, strategy: str = "quant
         "ece": float(np.sum(counts[keep] * np.abs(observed - predicted)) / y.size),
         "n": int(y.size),
     }
+
+
+def fit_platt(logits: np.ndarray, y: np.ndarray) -> dict:
+    """Platt scaling: p = sigmoid(a·logit + b), fitted by maximum likelihood (validation)."""
+    from scipy.optimize import minimize
+
+    z = np.asarray(logits, np.float64)
+    y = np.asarray(y, np.float64)
+
+    def nll(ab):
+        t = ab[0] * z + ab[1]
+        return float(np.sum(np.logaddexp(0, t) - y * t)) + 1e-3 * float(ab @ ab)
+
+    res = minimize(nll, np.array([1.0, 0.0]), method="L-BFGS-B")
+    a, b = (float(v) for v in res.x)
+    return {"method": "platt", "a": a, "b": b, "fitted_on": "validation", "n": int(len(z))}
+
+
+def fit_temperature(logits: np.ndarray, classes: np.ndarray) -> float:
+    """Temperature T minimising the validation NLL of softmax(logits / T)."""
+    from scipy.optimize import minimize_scalar
+
+    z = np.asarray(logits, np.float64)
+    if len(z) == 0:
+        return 1.0
+
+    def nll(log_t):
+        s = z / np.exp(log_t)
+        s = s - s.max(axis=1, keepdims=True)
+        return float(np.mean(np.log(np.exp(s).sum(axis=1)) - s[np.arange(len(s)), classes]))
+
+    res = minimize_scalar(nll, bounds=(-3, 3), method="bounded")
+    return float(np.exp(res.x))
 
 
 # --- subgroups -----------------------------------------------------------------------------------

@@ -209,10 +209,9 @@ def _read_mask(item: Item) -> np.ndarray | None:
     """The item's pixel mask (bool), or None without one or when it does not fit the image."""
     if not item.mask:
         return None
-    from PIL import Image
+    from .synth import read_mask
 
-    with Image.open(item.mask) as m:
-        mask = np.asarray(m.convert("L")) > 127
+    mask = read_mask(item.mask)
     return mask if mask.shape == tuple(item.evidence.shape) else None
 
 

@@ -822,6 +822,27 @@ def mask_png(mask: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def read_mask(path: str | os.PathLike) -> np.ndarray:
+    """Read a ground-truth mask file as bool H×W: True where the image was edited.
+
+    The inverse of :func:`mask_png`, for the masks :func:`make_forgery_set` writes, the
+    samples' ``*_mask.png`` and any other: a pixel is edited where its grey level (Pillow's
+    ``"L"`` conversion) is above 127. Read through :func:`imgfake.io.load_image`, so a file
+    that is not an image raises :class:`imgfake.io.ImageLoadError`.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> mask = np.zeros((4, 6), bool); mask[1:3, 2:5] = True
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "mask.png"
+    >>> _ = path.write_bytes(mask_png(mask))
+    >>> bool((read_mask(path) == mask).all())
+    True
+    """
+    grey = Image.fromarray(load_image(path).pixels).convert("L")
+    return np.asarray(grey) > 127
+
+
 # --------------------------------------------------------------------------- sets
 
 

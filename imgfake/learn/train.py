@@ -34,11 +34,12 @@ import numpy as np
 
 from .._version import __version__
 from . import evaluation
-from .datasets import Entry, Manifest, Split, build_manifest, check_disjoint, split_manifest
+from .evaluation import fit_platt, fit_temperature  # noqa: F401 - train.fit_platt, as before
+from .datasets import Entry, Manifest, Split, build_manifest, check_disjoint, read_splits, save_splits, split_manifest
 from .detector import BUNDLE_FORMAT, CONFIG_FILE, MODEL_FILE, SPLIT_FILE, Detector, read_bundle_config
 from .maps import PreprocessConfig, dataset_from_arrays, preprocess_paths
 
-__all__ = ["train_bundle", "evaluate_bundle", "kind_class", "TrainSettings", "DEFAULT_KIND_ORDER"]
+__all__ = ["train_bundle", "evaluate_bundle", "bundle_aucs", "kind_class", "TrainSettings", "DEFAULT_KIND_ORDER"]
 
 #: Stage-2 classes in the order the default model lists them; others follow alphabetically.
 DEFAULT_KIND_ORDER = ("face-parts", "splice", "copy-move", "retouch")
@@ -151,44 +152,12 @@ def _order_kinds(found: set[str]) -> list[str]:
     return first + sorted(found - set(first))
 
 
-# ----------------------------------------------------------------------------- calibration
-def fit_platt(logits: np.ndarray, y: np.ndarray) -> dict:
-    """Platt scaling: p = sigmoid(a·logit + b), fitted by maximum likelihood (validation)."""
-    from scipy.optimize import minimize
-
-    z = np.asarray(logits, np.float64)
-    y = np.asarray(y, np.float64)
-
-    def nll(ab):
-        t = ab[0] * z + ab[1]
-        return float(np.sum(np.logaddexp(0, t) - y * t)) + 1e-3 * float(ab @ ab)
-
-    res = minimize(nll, np.array([1.0, 0.0]), method="L-BFGS-B")
-    a, b = (float(v) for v in res.x)
-    return {"method": "platt", "a": a, "b": b, "fitted_on": "validation", "n": int(len(z))}
-
-
-def fit_temperature(logits: np.ndarray, classes: np.ndarray) -> float:
-    """Temperature T minimising the validation NLL of softmax(logits / T)."""
-    from scipy.optimize import minimize_scalar
-
-    z = np.asarray(logits, np.float64)
-    if len(z) == 0:
-        return 1.0
-
-    def nll(log_t):
-        s = z / np.exp(log_t)
-        s = s - s.max(axis=1, keepdims=True)
-        return float(np.mean(np.log(np.exp(s).sum(axis=1)) - s[np.arange(len(s)), classes]))
-
-    res = minimize_scalar(nll, bounds=(-3, 3), method="bounded")
-    return float(np.exp(res.x))
-
-
 # ----------------------------------------------------------------------------- training
 def _build_and_fit(parts: list[_Part], kinds: list[str], config: PreprocessConfig,
                    s: TrainSettings, log: Callable[[str], None]):
-    import keras
+    from .models import import_keras
+
+    keras = import_keras()
 
     from .models import EDITED_OUTPUT, KIND_OUTPUT, build_ela_cnn
 
@@ -447,8 +416,7 @@ def train_bundle(
     }
     out.mkdir(parents=True, exist_ok=True)
     model.save(out / MODEL_FILE)
-    (out / SPLIT_FILE).write_text(json.dumps(
-        {"format": 1, "datasets": [{"name": p.name, **p.split.to_dict()} for p in parts]}), encoding="utf-8")
+    save_splits(out / SPLIT_FILE, {p.name: p.split for p in parts})
     (out / CONFIG_FILE).write_text(json.dumps(_jsonable(bundle), indent=1), encoding="utf-8")
     log(f"bundle written to {out} in {time.time() - t_start:.0f} s")
     return out
@@ -495,6 +463,7 @@ def evaluate_bundle(
     split: str = "auto",
     n_boot: int = 1000,
     seed: int = 0,
+    per_file: bool = False,
 ) -> dict:
     """Evaluate a bundle on a data folder.
 
@@ -509,6 +478,9 @@ def evaluate_bundle(
         its test split (scoring its training images would flatter it); otherwise all images.
     n_boot, seed
         Bootstrap settings of the confidence intervals.
+    per_file : bool, default False
+        Also return ``files``, a row per image scored: ``path`` (in `data_dir`), ``label``, ``class_name``,
+        ``kind``, ``subgroup``, ``p_edited``, ``verdict`` (fused answer, else edited/real at the threshold).
 
     Returns
     -------
@@ -527,13 +499,11 @@ def evaluate_bundle(
     fp = manifest.fingerprint()
     split_path = Path(det.path) / SPLIT_FILE if det.path else None
     if split != "all" and split_path is not None and split_path.is_file():
-        saved = json.loads(split_path.read_text(encoding="utf-8"))
-        for d in saved.get("datasets", []):
-            if d.get("fingerprint") == fp:
-                test_sha = {e["sha256"] for e in d["splits"]["test"]}
-                entries = [e for e in entries if e.sha256 in test_sha]
-                evaluated_on = "test split of the bundle"
-                break
+        own = {s.fingerprint: s for s in read_splits(split_path).values()}.get(fp)
+        if own is not None:
+            test_sha = {e.sha256 for e in own.test}
+            entries = [e for e in entries if e.sha256 in test_sha]
+            evaluated_on = "test split of the bundle"
     if split == "test" and evaluated_on != "test split of the bundle":
         raise ValueError("split='test' needs data the bundle was trained on (its split.json has no match)")
     verdicts = None
@@ -563,6 +533,10 @@ def evaluate_bundle(
         "unreadable": len(manifest.unreadable),
         "threshold": det.threshold,
     }
+    if per_file:  # one row per image scored, in the manifest's order
+        said = verdicts or ["edited" if v >= det.threshold else "real" for v in p]
+        report["files"] = [{**{k: getattr(e, k) for k in ("path", "label", "class_name", "kind", "subgroup")},
+                            "p_edited": float(v), "verdict": w} for e, v, w in zip(entries, p, said)]
     if verdicts is not None:
         report["answers"] = {cls: {v: sum(1 for vi, yi in zip(verdicts, y) if vi == v and yi == label)
                                    for v in ("edited", "real", "uncertain")}
@@ -615,3 +589,32 @@ def _batched_outputs(det: Detector, x: np.ndarray, batch: int = 256) -> dict[str
 def read_bundle(model_dir: str | os.PathLike) -> dict:
     """The bundle's ``imgfake.json`` (checked), without loading TensorFlow."""
     return read_bundle_config(model_dir)
+
+
+def bundle_aucs(bundle: dict) -> dict[str, dict]:
+    """Every ROC AUC a bundle's ``imgfake.json`` (:func:`read_bundle`) holds, named by its images:
+    ``{label: {"roc_auc", "roc_auc_ci", "n"}}`` (None where not recorded). Fused bundles first list
+    the mean over held-out sources (the headline), each held-out source, each source's test split,
+    the faces test files whose tables both classes share and the test splits pooled; every bundle
+    then the lattice network on each data folder's test split (and pooled, for several)."""
+    def row(r: dict, n: int | None = None) -> dict:
+        return {"roc_auc": r["roc_auc"], "roc_auc_ci": r.get("roc_auc_ci"), "n": r.get("n", n)}
+
+    out: dict[str, dict] = {}
+    fusion = bundle.get("fusion")
+    if fusion:
+        loso, test = fusion["leave_one_source_out"], fusion["test"]
+        out["mean over held-out sources (the headline)"] = row(
+            {"roc_auc": loso["mean_roc_auc"], "roc_auc_ci": loso.get("mean_roc_auc_ci")})
+        out.update({f"source {s} held out": row(r) for s, r in loso["folds"].items() if "roc_auc" in r})
+        out.update({f"test split of {s}": row(r) for s, r in test["sources"].items() if "roc_auc" in r})
+        if fusion.get("faces_shared_tables"):
+            out["faces test files whose JPEG tables both classes share"] = row(fusion["faces_shared_tables"])
+        if "roc_auc" in test:
+            n = sum(r["n"] for r in test["sources"].values())
+            out[f"test splits of {' + '.join(test['sources'])}, pooled"] = row(test, n)
+    lattice, per_dataset = "lattice network alone, " if fusion else "", bundle["metrics"]["test"]["per_dataset"]
+    out.update({f"{lattice}test split of {name}": row(r) for name, r in per_dataset.items()})
+    if len(per_dataset) > 1:
+        out[f"{lattice}test splits of {' + '.join(per_dataset)}, pooled"] = row(bundle["metrics"]["test"]["overall"])
+    return out
