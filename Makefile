@@ -11,13 +11,14 @@ PORT ?= 8866
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: help venv test test-fast fuzz dashboard notebooks bench model samples chromium lock clean
+.PHONY: help venv test test-fast fuzz dashboard notebooks workshop bench model samples chromium lock clean
 
 help:
 	@echo "make dashboard   serve the Voila dashboard on http://$(HOST):$(PORT)/ (sets up .venv first)"
 	@echo "make test        run every test: unit, model, notebooks (papermill + nbval), browser"
 	@echo "make test-fast   unit tests only (no notebooks, no browser)"
 	@echo "make notebooks   open JupyterLab on notebooks/"
+	@echo "make workshop    the learners' copy of the workshop notebook (no solutions) and its handout, in workshop/"
 	@echo "make fuzz N=20000  a long fuzz run of every file reader (summary in tests/artifacts/)"
 	@echo "make bench       run the speed and memory benchmarks in benchmarks/"
 	@echo "make model       retrain the shipped default model (needs ../shared/data)"
@@ -56,6 +57,10 @@ dashboard: $(STAMP)
 
 notebooks: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
+
+# notebooks/05_workshop.ipynb is the teacher's copy; learners get workshop/ (see notebooks/WORKSHOP.md)
+workshop: $(STAMP)
+	$(PY) -m imgfake.workshop notebooks/05_workshop.ipynb --out workshop
 
 bench: $(STAMP) chromium
 	$(PY) benchmarks/ela_speed.py

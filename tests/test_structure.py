@@ -16,7 +16,7 @@ LAYERS = [
     {"imgfake.scan", "imgfake.forensics.blocks", "imgfake.forensics.registry"},
     {"imgfake.forensics.*"},
     {"imgfake.learn.*"},
-    {"imgfake.display", "imgfake.figures", "imgfake.report", "imgfake.scanreport"},
+    {"imgfake.display", "imgfake.figures", "imgfake.report", "imgfake.scanreport", "imgfake.workshop", "imgfake.workshop.*"},
     {"imgfake.dashboard.*"},
     {"imgfake.cli", "imgfake.__main__"},
 ]
