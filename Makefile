@@ -53,7 +53,7 @@ fuzz: $(STAMP)
 	$(PY) scripts/fuzz.py --n $(N)
 
 dashboard: $(STAMP)
-	@$(PY) -m imgfake.dashboard.serve --host $(HOST) --port $(PORT)
+	@$(PY) -m imgfake.dashboard.serve --host $(HOST) --port $(PORT) $(if $(TOKEN),--token $(TOKEN))
 
 notebooks: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

@@ -631,7 +631,7 @@ def _cmd_report(args) -> int:
 def _cmd_dashboard(args) -> int:
     from .dashboard.serve import serve
 
-    serve(host=args.host, port=args.port)
+    serve(host=args.host, port=args.port, token=args.token)
     return EXIT_OK  # pragma: no cover - serve() replaces this process
 
 

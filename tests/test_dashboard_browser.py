@@ -300,3 +300,42 @@ def test_the_dashboard_browses_a_scan(page, voila_url, tmp_path):
     assert "Why" in page.inner_text(".imgfake-scan-stored")
     assert not page.errors, page.errors
     assert not page.offsite, page.offsite
+
+
+def test_a_token_keeps_the_dashboard_to_those_who_have_it():
+    """`imgfake dashboard --token` (for a class or a team on a shared server): the real Voilà,
+    without the token a redirect to its login page, with it the dashboard."""
+    import http.client
+
+    pytest.importorskip("voila", reason="voila is not installed (pip install -e '.[jupyter]')")
+    from imgfake.dashboard.serve import voila_command, voila_environment
+    from imgfake.resources import voila_config_dir
+
+    port = free_port()
+    proc = subprocess.Popen(voila_command(host="127.0.0.1", port=port, token="class-secret"), cwd=voila_config_dir(),
+                            env=voila_environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def status(path: str) -> tuple[int, str]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            conn.request("GET", path)
+            reply = conn.getresponse()
+            return reply.status, reply.getheader("Location") or ""
+        finally:
+            conn.close()
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status("/login")
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "voila did not start"
+                time.sleep(0.3)
+        code, where = status("/")
+        assert code == 302 and "login" in where, (code, where)
+        assert status("/?token=wrong")[0] == 302
+        assert status("/?token=class-secret")[0] == 200
+    finally:
+        stop(proc)

@@ -21,8 +21,12 @@ CULL_INTERVAL = 60
 
 
 def voila_command(*, host: str, port: int, notebook: Path | None = None,
-                  cull_idle_timeout: int = CULL_IDLE_TIMEOUT, cull_interval: int = CULL_INTERVAL) -> list[str]:
+                  cull_idle_timeout: int = CULL_IDLE_TIMEOUT, cull_interval: int = CULL_INTERVAL,
+                  token: str | None = None) -> list[str]:
     """The voila command line that serves `notebook` (default: the shipped dashboard).
+
+    With `token`, every page asks for it (``http://host:port/?token=…``): for a class or a team
+    on a shared server.
 
     Every page load starts a kernel; an open page keeps it, and a closed page's kernel is
     culled once idle for `cull_idle_timeout` seconds (the pre-heated kernel waiting for the next
@@ -47,6 +51,7 @@ def voila_command(*, host: str, port: int, notebook: Path | None = None,
         f"--MappingKernelManager.cull_idle_timeout={int(cull_idle_timeout)}",
         f"--MappingKernelManager.cull_interval={int(cull_interval)}",
         "--MappingKernelManager.cull_connected=False",  # never take the kernel of an open page
+        *([f"--Voila.token={token}"] if token else []),
     ]
 
 
@@ -62,17 +67,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8866, help="port to listen on (default 8866)")
+    parser.add_argument("--token", default=None,
+                        help="require this token (open http://HOST:PORT/?token=TOKEN): for a shared server")
     return parser
 
 
-def serve(*, host: str, port: int) -> None:
+def serve(*, host: str, port: int, token: str | None = None) -> None:
     """Replace this process with Voilà serving the dashboard (returns only on failure)."""
     notebook = dashboard_notebook()
     if not notebook.is_file():
         raise FileNotFoundError(f"the dashboard notebook is missing from this installation ({notebook}); "
                                 "reinstall imgfake")
-    cmd = voila_command(host=host, port=port, notebook=notebook)
-    print(f"Serving the imgfake dashboard at http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
+    cmd = voila_command(host=host, port=port, notebook=notebook, token=token)
+    query = f"?token={token}" if token else ""
+    print(f"Serving the imgfake dashboard at http://{host}:{port}/{query}  (Ctrl+C to stop)", flush=True)
     os.chdir(voila_config_dir())  # Voilà reads voila.json from the folder it starts in
     os.execve(cmd[0], cmd, voila_environment())
 
@@ -80,7 +88,7 @@ def serve(*, host: str, port: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = add_arguments(argparse.ArgumentParser(description=__doc__)).parse_args(argv)
     try:
-        serve(host=args.host, port=args.port)
+        serve(host=args.host, port=args.port, token=args.token)
     except FileNotFoundError as exc:
         print(f"imgfake: error: {exc}", file=sys.stderr)
         return 1
