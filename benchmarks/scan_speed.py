@@ -3,6 +3,7 @@ plain process pool and to ``Detector.predict_paths``, in one run; and the memory
 
     .venv/bin/python benchmarks/scan_speed.py                        # 200 600×600 JPEGs
     .venv/bin/python benchmarks/scan_speed.py --memory --n 10000 --size 160   # the long run
+    .venv/bin/python benchmarks/scan_speed.py --plumbing 150000   # the writer + Dask alone, a row per "file"
 
 The files are made here (squares cut from the bundled samples at random offsets and qualities).
 
@@ -163,15 +164,49 @@ def memory(args) -> None:
         print("peak memory per worker (MB): " + ", ".join(f"{v:.0f}" for v in peaks.values()))
 
 
+def _fake_row(path: str) -> dict:
+    """A row as large as a real one (about 1 KB of text), made without opening any file."""
+    from imgfake.learn.collection import SCAN_COLUMNS
+
+    row = {c: None for c in SCAN_COLUMNS}
+    row.update(path=path, name=path.rsplit("/", 1)[-1], sha256="a" * 64, phash="f" * 16, settings="s",
+               reason="x" * 200, findings="y" * 300, drivers="adjpg, ela", verdict="real", p_edited=0.1)
+    return row
+
+
+def plumbing(args) -> None:
+    """The client's memory over many rows, with everything but the analysis: paths through a
+    local Dask cluster in batches, rows back, Parquet parts written. What a million-file scan
+    asks of the machine that runs `imgfake scan`."""
+    from imgfake.learn.collection import _schema, _Writer
+    from imgfake.scan import map_files
+
+    with tempfile.TemporaryDirectory(prefix="imgfake-scan-bench-") as tmp:
+        writer = _Writer(Path(tmp), _schema([]), 64)
+        names = (f"/data/photos/folder{i // 1000:04d}/{i:07d}.jpg" for i in range(args.plumbing))
+        marks, every, t = [], max(1, args.plumbing // 5), time.perf_counter()
+        results = map_files(_fake_row, names, workers=2, executor="dask", batch=args.batch, ordered=False)
+        for i, (_, row) in enumerate(results):
+            writer.add(row)
+            if i % every == 0:
+                marks.append((i, current_rss_mb()))
+        writer.flush()
+        marks.append((args.plumbing, current_rss_mb()))
+        print(f"{args.plumbing} rows through Dask (batch {args.batch}) and the writer in {time.perf_counter() - t:.0f} s; "
+              "client's resident memory (MB) after n rows: " + ", ".join(f"{n}: {mb:.0f}" for n, mb in marks))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--size", type=int, default=600, help="side of the square test photos (default 600)")
     ap.add_argument("--memory", action="store_true", help="the long run: the writer's memory and each worker's peak")
     ap.add_argument("--workers", type=int, default=2, help="workers of the --memory run")
-    ap.add_argument("--batch", type=int, default=16, help="files per Dask task in the --memory run")
+    ap.add_argument("--batch", type=int, default=16, help="files per Dask task in the --memory and --plumbing runs")
+    ap.add_argument("--plumbing", type=int, default=0, metavar="N",
+                    help="N made-up rows through Dask and the writer (no analysis): the client's memory")
     args = ap.parse_args()
-    (memory if args.memory else speed)(args)
+    (plumbing if args.plumbing else memory if args.memory else speed)(args)
     return 0
 
 
