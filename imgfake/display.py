@@ -9,7 +9,8 @@ import numpy as np
 from .results import AnalysisResult
 
 __all__ = ["PREVIEW_SIDE", "NOT_ANALYSED_RGB", "FAMILY_TITLES", "display_factor", "colormap",
-           "evidence_image", "direction_words", "verdict_words", "prediction_headline", "VERDICT_HEADLINES"]
+           "evidence_image", "direction_words", "verdict_words", "prediction_headline", "VERDICT_HEADLINES",
+           "SHORT_ANSWERS"]
 
 #: Longest side of the images drawn on a page (full resolution is used for every computation).
 PREVIEW_SIDE = 1024
@@ -78,6 +79,8 @@ VERDICT_HEADLINES = {
     "real": ("No sign of editing found", "authentic"),
     "uncertain": ("Cannot tell", "uncertain"),
 }
+#: The three answers in a table's narrow column (the dashboard's batch table, a scan's rows).
+SHORT_ANSWERS = {"edited": "edited", "real": "no sign", "uncertain": "can't tell"}
 
 
 def prediction_headline(prediction: dict) -> tuple[str, str]:

@@ -235,7 +235,8 @@ def _worker_setup(dask_worker=None) -> None:
 def _map_dask(job, names: Iterator[str], *, workers: int, window: int, scheduler: str | None, batch: int = 1,
               dashboard: str | None = None, announce: Callable[[str], None] | None = None, ordered: bool = True):
     """:func:`map_files` on Dask: `batch` files per task, enough tasks in flight to keep the
-    cluster busy (:class:`_InFlight`), results in input order or as they finish."""
+    cluster busy (:class:`_InFlight`), results in input order or as they finish. A batch whose
+    worker died is tried again one file per task, so only the file that kills workers fails."""
     from collections import deque
     from itertools import islice
 
@@ -243,7 +244,7 @@ def _map_dask(job, names: Iterator[str], *, workers: int, window: int, scheduler
 
     if batch < 1:
         raise ValueError(f"batch must be at least 1 file per task, got {batch}")
-    cluster = None
+    cluster = client = None
     try:
         if scheduler is None:
             # without a dashboard the scheduler still serves a small HTTP endpoint: on a free
@@ -254,39 +255,50 @@ def _map_dask(job, names: Iterator[str], *, workers: int, window: int, scheduler
             client = Client(cluster)
         else:
             client = Client(scheduler, timeout=30)
-        client.register_worker_callbacks(_worker_setup)
-    except OSError as exc:  # no scheduler there, or none could start
-        raise ValueError(f"cannot reach the Dask scheduler {scheduler or '(local)'}: {exc}") from exc
-    if announce is not None:
-        where = (f"a local Dask cluster of {workers} worker process{'es' if workers != 1 else ''}"
-                 if cluster is not None else f"the Dask cluster at {scheduler} "
-                 f"({len(client.scheduler_info(n_workers=-1).get('workers', {}))} workers now)")
-        link = _dashboard_link(client)
-        announce(f"running on {where}" + (f"; watch it at {link}" if link else ""))
+        client.register_plugin(_setup_plugin(), name="imgfake-worker-setup")
+        if announce is not None:
+            where = (f"a local Dask cluster of {workers} worker process{'es' if workers != 1 else ''}"
+                     if cluster is not None else f"the Dask cluster at {scheduler} "
+                     f"({len(client.scheduler_info(n_workers=-1).get('workers', {}))} workers now)")
+            link = _dashboard_link(client)
+            announce(f"running on {where}" + (f"; watch it at {link}" if link else ""))
+    except BaseException as exc:
+        _stop(client, cluster)
+        if isinstance(exc, OSError):  # no scheduler there, or none could start
+            raise ValueError(f"cannot reach the Dask scheduler {scheduler or '(local)'}: {exc}") from exc
+        raise
     in_flight = _InFlight(client, window, batch)
+
+    def submit(chunk: list[str]):
+        return client.submit(_guarded_batch, job, chunk, pure=False)
+
+    def outcomes(chunk: list[str], future):
+        if len(chunk) > 1 and future.status == "error":  # one file may have killed its workers
+            yield from (pair for name in chunk for pair in _dask_outcomes([name], submit([name])))
+        else:
+            yield from _dask_outcomes(chunk, future)
+
     if ordered:
         queue: deque = deque()
         try:
             while chunk := list(islice(names, batch)):
-                queue.append((chunk, client.submit(_guarded_batch, job, chunk, pure=False)))
+                queue.append((chunk, submit(chunk)))
                 if len(queue) >= in_flight.tasks():
-                    yield from _dask_outcomes(*queue.popleft())
+                    yield from outcomes(*_wait(queue.popleft()))
             while queue:
-                yield from _dask_outcomes(*queue.popleft())
+                yield from outcomes(*_wait(queue.popleft()))
         finally:  # interrupted, or the caller stopped early: drop what has not run
-            for _, future in queue:
-                future.cancel()
-            _stop(client, cluster)
+            _stop(client, cluster, [f for _, f in queue])
         return
     from distributed import as_completed
 
     running: dict = {}  # future key -> (files, future)
-    finished = as_completed()
+    finished = as_completed(loop=client.loop)
 
     def submit_next() -> bool:
         chunk = list(islice(names, batch))
         if chunk:
-            future = client.submit(_guarded_batch, job, chunk, pure=False)
+            future = submit(chunk)
             running[future.key] = (chunk, future)
             finished.add(future)
         return bool(chunk)
@@ -296,13 +308,33 @@ def _map_dask(job, names: Iterator[str], *, workers: int, window: int, scheduler
             pass
         for future in finished:  # as they finish; one submitted for each that did
             chunk, _ = running.pop(future.key)
-            yield from _dask_outcomes(chunk, future)
+            yield from outcomes(chunk, future)
             while len(running) < in_flight.tasks() and submit_next():
                 pass
     finally:
-        for _, future in running.values():
-            future.cancel()
-        _stop(client, cluster)
+        _stop(client, cluster, [f for _, f in running.values()])
+
+
+def _wait(item):
+    """(files, future) once the future has finished, whatever its outcome."""
+    from distributed import wait
+
+    wait(item[1])
+    return item
+
+
+def _setup_plugin():
+    """:func:`_worker_setup` as a named, idempotent worker plugin: every worker (also one that
+    joins later) runs it once, however many scans use the cluster."""
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class ImgfakeWorkerSetup(WorkerPlugin):  # pickled by value (cloudpickle): defined here, lazily
+        idempotent = True
+
+        def setup(self, worker):
+            _worker_setup()
+
+    return ImgfakeWorkerSetup()
 
 
 class _InFlight:
@@ -323,10 +355,21 @@ class _InFlight:
         return max(1, self.files // self.batch, 2 * self.slots)
 
 
-def _stop(client, cluster) -> None:
-    client.close()
-    if cluster is not None:
-        _close_quietly(cluster)
+def _stop(client, cluster, pending: list | None = None) -> None:
+    """Cancel what has not run (one message), then close the client and the local cluster,
+    each even when the step before failed."""
+    try:
+        if client is not None and pending:
+            client.cancel(pending)
+    except Exception:  # a scheduler already gone: nothing left to cancel
+        pass
+    finally:
+        try:
+            if client is not None:
+                client.close()
+        finally:
+            if cluster is not None:
+                _close_quietly(cluster)
 
 
 def _close_quietly(cluster) -> None:
@@ -350,7 +393,7 @@ def _dashboard_link(client) -> str | None:
 
     try:
         link = client.dashboard_link
-        with urllib.request.urlopen(link, timeout=5) as page:
+        with urllib.request.urlopen(link, timeout=30) as page:  # bokeh's first page is slow
             return link if page.status == 200 else None
     except Exception:  # no dashboard is no reason to stop a scan
         return None

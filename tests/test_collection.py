@@ -67,6 +67,10 @@ def test_a_local_cluster_scan_gives_one_row_per_file_and_resumes(mixed, tmp_path
     assert len(read_results(out)) == 8
     other = scan_collection([mixed], out, methods=["noise"], workers=1, executor="inline")  # other settings
     assert other["skipped"] == 0 and other["done"] == 8
+    # what counts is each file's latest row: back to the first settings, everything is redone
+    back = scan_collection([mixed], out, methods=["noise", "copymove"], heatmaps=tmp_path / "maps", workers=1,
+                           executor="inline")
+    assert back["skipped"] == 0 and back["done"] == 8
     # near-duplicates: the copy and the re-saved, halved photo are found, and the original named
     from imgfake.learn.collection import near_duplicates
 
@@ -262,3 +266,58 @@ def test_two_scans_into_one_folder_never_overwrite_each_others_parts(tmp_path):
         writer.add({**{c: None for c in SCAN_COLUMNS}, "path": f"/x/{i}.jpg", "sha256": "0" * 64, "settings": "s"})
         writer.flush()
     assert len(list(out.glob("*.parquet"))) == 3 and len(read_results(out)) == 3
+
+
+def _dies_on_the_killer(name: str) -> str:
+    if name.endswith("killer.jpg"):
+        os._exit(3)  # as a worker killed for memory would
+    return name.upper()
+
+
+def test_a_file_that_kills_its_workers_fails_alone_in_its_batch():
+    """With several files per task, a batch whose workers keep dying is tried again one file
+    per task: the other files of the batch still get their results."""
+    import cloudpickle
+    import dask
+
+    from imgfake.scan import FileError, map_files
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import tests/
+    names = [f"f{i}.jpg" for i in range(7)]
+    names[4] = "killer.jpg"
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        got = dict(map_files(_dies_on_the_killer, names, workers=2, executor="dask", batch=3, ordered=False))
+    assert sorted(got) == sorted(names)
+    assert isinstance(got["killer.jpg"], FileError) and "worker stopped" in got["killer.jpg"].message
+    assert all(got[n] == n.upper() for n in names if n != "killer.jpg"), got
+
+
+def test_near_duplicate_groups_match_a_brute_force_search():
+    """Banding finds exactly the groups that comparing every pair finds (connected components of
+    'at most 6 bits apart'), on hashes made with clusters of close copies and exact repeats."""
+    import numpy as np
+    import pandas as pd
+
+    from imgfake.learn.collection import near_duplicates
+
+    rng = np.random.default_rng(5)
+    base = rng.integers(0, 2**63, size=150, dtype=np.uint64)
+    hashes = list(base)
+    for h in base[:40]:  # copies a few bits away, some exact
+        for _ in range(int(rng.integers(1, 4))):
+            flips = rng.choice(64, size=int(rng.integers(0, 7)), replace=False)
+            hashes.append(np.uint64(h) ^ np.uint64(sum(1 << int(f) for f in flips)))
+    frame = pd.DataFrame({"path": [f"/p/{i}.jpg" for i in range(len(hashes))], "phash": [f"{int(h):016x}" for h in hashes]})
+    frame["name"] = frame["path"]
+    for c in ("width", "height", "n_bytes", "jpeg_quality", "metadata_fields"):
+        frame[c] = 1.0
+    frame["format"] = "JPEG"
+    got = near_duplicates(frame)
+    h = np.array(hashes, dtype=np.uint64)
+    close = np.bitwise_count(h[:, None] ^ h[None, :]) <= 6
+    from scipy.sparse.csgraph import connected_components
+
+    _, labels = connected_components(close, directed=False)
+    expected = {frozenset(np.flatnonzero(labels == g)) for g in set(labels) if (labels == g).sum() > 1}
+    found = {frozenset(int(p.split("/")[-1][:-4]) for p in members) for _, members in got.groupby("group")["path"]}
+    assert found == expected and len(found) >= 30

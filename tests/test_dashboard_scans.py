@@ -157,3 +157,11 @@ def test_damaged_results_are_messages_never_crashes(tmp_path):
         assert browser.frame is not None or browser.message
         browser.rows()
     assert outcomes["error"] >= 30, outcomes  # every truncation at least
+
+
+def test_a_large_scan_is_not_grouped_on_opening(tmp_path, monkeypatch):
+    monkeypatch.setattr(scans, "GROUPS_UP_TO", 5)
+    panel = ScanPanel(on_file=lambda path, row: None)
+    panel._folder.value = str(_results(tmp_path, n=12))
+    panel._open.click()
+    assert panel.browser.groups is None and "--duplicates" in panel._summary.value

@@ -23,6 +23,8 @@ from pathlib import Path
 import ipywidgets as widgets
 import traitlets
 
+from ..display import SHORT_ANSWERS, VERDICT_HEADLINES
+
 __all__ = ["ScanBrowser", "ScanPanel", "ANSWERS", "PAGE_ROWS", "scan_roots"]
 
 #: Rows shown at a time.
@@ -30,8 +32,12 @@ PAGE_ROWS = 25
 #: The filter's choices: (key, words).
 ANSWERS = (("all", "All"), ("edited", "Edited"), ("uncertain", "Can't tell"), ("real", "No sign"),
            ("error", "Errors"))
-_SHORT = {"edited": "edited", "real": "no sign", "uncertain": "can't tell"}
-_TONES = {"edited": "edited", "real": "authentic", "uncertain": "uncertain"}  # the table's tag colours
+#: Near-duplicate groups are counted when a scan is opened up to this many rows (a few seconds);
+#: beyond, the card points to `imgfake export --duplicates`.
+GROUPS_UP_TO = 100_000
+#: The columns the card reads (not the tables' signatures, settings or versions).
+_COLUMNS = ("path", "name", "p_edited", "verdict", "reason", "drivers", "findings", "camera", "software",
+            "error", "scanned_at", "phash", "width", "height", "n_bytes", "jpeg_quality", "format", "metadata_fields")
 
 
 def scan_roots() -> list[Path] | None:
@@ -68,7 +74,7 @@ class ScanBrowser(traitlets.HasTraits):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.frame = None
-        self.groups = 0
+        self.groups: int | None = 0  # near-duplicate groups; None: not counted (a large scan)
 
     def open(self, folder: str | os.PathLike) -> None:
         """Read a results folder (`imgfake scan --out`). Problems become :attr:`message`; the
@@ -89,18 +95,20 @@ class ScanBrowser(traitlets.HasTraits):
                             "wrote (the results are a folder of Parquet parts).")
             return
         try:
-            frame = read_results(path)
+            frame = read_results(path, columns=_COLUMNS)
         except ValueError as exc:  # no parts, unreadable or foreign Parquet: say so, keep the last scan
             self.message = str(exc)
             return
         frame = frame.assign(_answer=frame["verdict"].where(frame["error"].isna(), "error").fillna("error"))
         frame = frame.sort_values(["p_edited"], ascending=False, na_position="last", kind="stable")
         self.frame = frame.reset_index(drop=True)
-        try:
-            dups = near_duplicates(self.frame) if "phash" in self.frame else None
-            self.groups = 0 if dups is None or not len(dups) else int(dups["group"].nunique())
-        except Exception:  # a count for the summary only
-            self.groups = 0
+        self.groups = None  # not counted
+        if len(self.frame) <= GROUPS_UP_TO:
+            try:
+                dups = near_duplicates(self.frame)
+                self.groups = int(dups["group"].nunique()) if len(dups) else 0
+            except (ValueError, TypeError, KeyError):  # odd hashes in a damaged part: no count
+                self.groups = None
         with self.hold_trait_notifications():
             self.folder, self.page, self.message = str(path), 0, ""
             self.revision += 1
@@ -140,9 +148,11 @@ class ScanBrowser(traitlets.HasTraits):
 
 
 def _missing(value) -> bool:
+    import pandas as pd
+
     try:
-        return value is None or (isinstance(value, float) and math.isnan(value))
-    except TypeError:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list or an array: a value
         return False
 
 
@@ -237,7 +247,8 @@ class ScanPanel(widgets.VBox):
         c = b.counts()
         parts = [f"{c['edited']} edited", f"{c['uncertain']} can't tell", f"{c['real']} no sign",
                  f"{c['error']} could not be read"]
-        dups = f", {b.groups} near-duplicate group{'s' if b.groups != 1 else ''}" if b.groups else ""
+        dups = (f", {b.groups} near-duplicate group{'s' if b.groups != 1 else ''}" if b.groups else
+                "; near-duplicates: <code>imgfake export … --duplicates</code>" if b.groups is None else "")
         self._summary.value = (f"{note}<div class='imgfake-hint' data-scan-files='{c['all']}'><b>{c['all']} files</b> in "
                                f"{html.escape(b.folder)}: {', '.join(parts)}{dups}.</div>")
         rows = b.rows()
@@ -245,7 +256,8 @@ class ScanPanel(widgets.VBox):
         for row in rows:
             answer = row.get("_answer")
             tag = ("<span class='imgfake-tag err'>error</span>" if answer == "error" else
-                   f"<span class='imgfake-tag {_TONES.get(answer, 'none')}'>{html.escape(_SHORT.get(answer, str(answer)))}</span>")
+                   f"<span class='imgfake-tag {VERDICT_HEADLINES.get(answer, ('', 'none'))[1]}'>"
+                   f"{html.escape(SHORT_ANSWERS.get(answer, str(answer)))}</span>")
             p = row.get("p_edited")
             button = widgets.Button(description=str(row.get("name") or row.get("path")),
                                     tooltip=str(row.get("path")),
@@ -263,7 +275,7 @@ class ScanPanel(widgets.VBox):
 
 def _stored_html(row: dict) -> str:
     """What the scan stored about a file (shown also when the file is gone)."""
-    facts = [("File", row.get("path")), ("Verdict", _SHORT.get(row.get("verdict"), row.get("verdict"))),
+    facts = [("File", row.get("path")), ("Verdict", SHORT_ANSWERS.get(row.get("verdict"), row.get("verdict"))),
              ("Why", row.get("reason")), ("Driven by", row.get("drivers")), ("Findings", row.get("findings")),
              ("Camera", row.get("camera")), ("Software", row.get("software")), ("Error", row.get("error")),
              ("Scanned", row.get("scanned_at"))]

@@ -79,7 +79,9 @@ def serve(*, host: str, port: int, token: str | None = None) -> None:
         raise FileNotFoundError(f"the dashboard notebook is missing from this installation ({notebook}); "
                                 "reinstall imgfake")
     cmd = voila_command(host=host, port=port, notebook=notebook, token=token)
-    query = f"?token={token}" if token else ""
+    from urllib.parse import quote
+
+    query = f"?token={quote(token)}" if token else ""
     print(f"Serving the imgfake dashboard at http://{host}:{port}/{query}  (Ctrl+C to stop)", flush=True)
     os.chdir(voila_config_dir())  # Voilà reads voila.json from the folder it starts in
     os.execve(cmd[0], cmd, voila_environment())

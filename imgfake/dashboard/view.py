@@ -32,7 +32,7 @@ import traitlets
 from .browser import DropZone, ImagePair, PageHelper
 from .scans import ScanPanel
 from ..report import download_link, jpeg_bytes
-from ..display import FAMILY_TITLES, prediction_headline
+from ..display import FAMILY_TITLES, SHORT_ANSWERS, prediction_headline
 from ..forensics.registry import available
 from ..results import FAMILIES
 from .state import DashboardState, EvidenceView, ImageItem, sample_title
@@ -533,7 +533,7 @@ class Dashboard(widgets.VBox):
         else:
             pred = self.state.items[row["index"]].prediction
             tone = prediction_headline(pred)[1]
-            text = _SHORT_ANSWERS.get(pred.get("verdict"), row["label"] or "")
+            text = SHORT_ANSWERS.get(pred.get("verdict"), row["label"] or "")
             label = f"<span class='imgfake-tag {tone}'>{html.escape(text)}</span>"
         _set(p_cell, "–" if p is None else f"{p:.2f}")
         _set(label_cell, label)
@@ -691,8 +691,6 @@ def _verdict_html(item: ImageItem, state: DashboardState) -> str:
             "change the picture.</div></div>")
 
 
-#: The three answers in the batch table's narrow column.
-_SHORT_ANSWERS = {"edited": "edited", "real": "no sign", "uncertain": "can't tell"}
 
 
 def _capitalise(text: str) -> str:

@@ -75,6 +75,7 @@ def scan_row(path: str, *, methods: Sequence[str], heatmaps: str | None, model: 
     from ..io import load_image
     from .analysis import prediction_to_dict, shared_detector
 
+    mtime = _mtime_ns(path)  # before reading: a file rewritten meanwhile is scanned again next time
     image = load_image(path)
     pred = shared_detector(model).predict([image], threads=1)[0]  # the cluster's workers share the CPUs
     record = prediction_to_dict(pred)
@@ -89,7 +90,7 @@ def scan_row(path: str, *, methods: Sequence[str], heatmaps: str | None, model: 
         heatmap_path = str(target)
     small = Image.fromarray(image.pixels)
     row = {
-        "path": str(path), "name": Path(path).name, "n_bytes": image.n_bytes, "mtime_ns": _mtime_ns(path),
+        "path": str(path), "name": Path(path).name, "n_bytes": image.n_bytes, "mtime_ns": mtime,
         "sha256": image.sha256,
         "phash": str(imagehash.phash(small)), "format": image.format, "width": image.width, "height": image.height,
         "jpeg_quality": _num(jpeg.get("quality")), "jpeg_tables": jpeg.get("tables") if isinstance(jpeg.get("tables"), str) else None,
@@ -128,10 +129,10 @@ def _common(settings: str, model_id: str) -> dict:
 
 def _error_row(path: str, message: str, settings: str, model_id: str, methods: Sequence[str]) -> dict:
     row = {c: None for c in SCAN_COLUMNS}
-    row.update({"path": path, "name": Path(path).name, "error": message, "mtime_ns": _mtime_ns(path),
-                **_common(settings, model_id)})
+    row.update({"path": path, "name": Path(path).name, "error": message, **_common(settings, model_id)})
     try:
-        row["n_bytes"] = os.path.getsize(path)
+        st = os.stat(path)
+        row["n_bytes"], row["mtime_ns"] = st.st_size, st.st_mtime_ns
     except OSError:
         pass
     row.update({f"score:{m}": None for m in methods})
@@ -149,34 +150,36 @@ def _file_sha256(path: str) -> str | None:
     return h.hexdigest()
 
 
-def _done(out: Path) -> dict[tuple[str, str], tuple[str, int | None, int | None]]:
-    """(path, settings) -> (sha256, size, mtime) of the rows already written without an error."""
+def _done(out: Path) -> dict[str, tuple]:
+    """path -> (settings, sha256, size, mtime, error) of each file's latest row: what
+    :func:`read_results` shows for it (parts sort in the order written)."""
     if not out.is_dir() or not any(out.glob("*.parquet")):
         return {}
     import pyarrow.parquet as pq
 
-    done = {}
+    done: dict[str, tuple] = {}
+    wanted = ("path", "settings", "sha256", "n_bytes", "mtime_ns", "error")
     for part in sorted(out.glob("*.parquet")):
-        names = pq.read_schema(part).names
-        columns = [c for c in ("path", "sha256", "settings", "error", "n_bytes", "mtime_ns") if c in names]
-        table = pq.read_table(part, columns=columns)
-        data = {c: table.column(c).to_pylist() for c in columns}
+        names = set(pq.read_schema(part).names)
+        table = pq.read_table(part, columns=[c for c in wanted if c in names])
         n = table.num_rows
-        for i in range(n):
-            if data["sha256"][i] and not data["error"][i]:
-                done[(data["path"][i], data["settings"][i])] = (
-                    data["sha256"][i], data.get("n_bytes", [None] * n)[i], data.get("mtime_ns", [None] * n)[i])
+        columns = [table.column(c).to_pylist() if c in names else [None] * n for c in wanted]
+        for path, *record in zip(*columns):
+            done[path] = tuple(record)
     return done
 
 
 def _already_done(path: str, settings: str, done: dict, verify: bool) -> bool:
-    """The same file, unchanged, scanned the same way? Same size and modification time is the
-    quick check (as rsync's); the SHA-256 decides when they differ, for rows written before
-    the modification time was kept, and always with `verify`. A copy elsewhere is not done."""
-    record = done.get((path, settings))
+    """Is the file's latest row from these settings, without an error, and is the file
+    unchanged since? Same size and modification time is the quick check (as rsync's); the
+    SHA-256 decides when they differ, for rows written before the time was kept, and always
+    with `verify`. A copy elsewhere is not done."""
+    record = done.get(path)
     if record is None:
         return False
-    sha, n_bytes, mtime = record
+    row_settings, sha, n_bytes, mtime, error = record
+    if row_settings != settings or error or not sha:
+        return False
     if not verify and n_bytes is not None and mtime is not None:
         try:
             st = os.stat(path)
@@ -196,7 +199,8 @@ class _Writer:
         # unique per writer: two scans into one folder within a second (or from two machines)
         # must never overwrite each other's parts; in the order scans started, as read_results
         # keeps a file's latest row
-        self.stamp = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
+        # ("t" sorts after the digits of the older "part-20261202T…" names)
+        self.stamp = f"t{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
         self.parts = 0
 
     def add(self, row: dict) -> None:
@@ -298,8 +302,10 @@ def scan_collection(
     if progress is not None:
         progress(dict(counts, seconds=0.0))
     try:
-        for path, result in map_files(job, todo, workers=workers, executor=executor, scheduler=scheduler,
-                                      batch=batch, dashboard=dashboard, announce=announce, ordered=False):
+        # nothing left to do (an empty folder, a finished scan): no cluster is started
+        for path, result in map_files(job, todo, executor=executor if todo else "inline", workers=workers,
+                                      scheduler=scheduler, batch=batch, dashboard=dashboard, announce=announce,
+                                      ordered=False):
             if isinstance(result, FileError):
                 counts["errors"] += 1
                 writer.add(_error_row(path, result.message, settings, model_id, methods))
@@ -313,18 +319,21 @@ def scan_collection(
     return dict(counts, seconds=round(time.perf_counter() - t0, 2), out=str(out), parts=writer.parts)
 
 
-def read_results(out: str | os.PathLike):
+def read_results(out: str | os.PathLike, *, columns: Sequence[str] | None = None):
     """The scan's rows as a pandas DataFrame, one per file (the latest row of a file scanned
-    again), sorted by path."""
+    again), sorted by path; `columns` reads only those (and what that takes), for large scans."""
     import pandas as pd
 
     parts = sorted(Path(out).glob("*.parquet"))
     if not parts:
         raise ValueError(f"{str(out)!r} holds no scan results (no .parquet parts): run `imgfake scan` first")
     frames = []
+    needed = ("path", "sha256", "verdict", "p_edited", "error", "settings")
+    wanted = None if columns is None else None if not parts else [
+        c for c in dict.fromkeys([*needed, *columns]) if c in _part_columns(parts[0])]
     for part in parts:
         try:
-            frames.append(pd.read_parquet(part))
+            frames.append(pd.read_parquet(part, columns=wanted))
         except Exception as exc:  # pyarrow's several errors for a damaged or foreign file
             raise ValueError(f"{part.name} in {str(out)!r} is not a readable Parquet file ({exc}); "
                              "move it away, or rerun the scan into a new folder") from exc
@@ -335,6 +344,15 @@ def read_results(out: str | os.PathLike):
                          f"(no {', '.join(missing)} column)")
     latest = frame.drop_duplicates(subset=["path"], keep="last")  # parts sort in the order written
     return latest.sort_values("path", kind="stable").reset_index(drop=True)  # not in the order files finished
+
+
+def _part_columns(part: Path) -> set[str]:
+    import pyarrow.parquet as pq
+
+    try:
+        return set(pq.read_schema(part).names)
+    except Exception:  # damaged: read_results says so when it reads the part
+        return set()
 
 
 def export_results(out: str | os.PathLike, *, csv: str | os.PathLike | None = None,
@@ -355,53 +373,52 @@ NEAR_DUPLICATE_BITS = 6
 def near_duplicates(frame, *, max_bits: int = NEAR_DUPLICATE_BITS):
     """Group rows whose perceptual hashes differ in at most `max_bits` of 64 bits.
 
-    Candidates are found by banding (8 bands of 8 bits: two hashes within 7 bits share a band),
-    then checked exactly, so the work grows with the collection, not with its square. Returns a
-    DataFrame with ``group`` (from 1), ``path``, ``name``, ``width``, ``height``, ``n_bytes``,
-    ``jpeg_quality``, ``metadata_fields`` and the answers to "which is the original?":
-    ``largest`` (most pixels), ``least_compressed`` (no JPEG, else the highest quality, then the
-    most bytes) and ``richest_metadata``. Groups of one file are left out.
+    Candidates are found by banding: the 64 bits are cut into ``max_bits + 1`` bands, and two
+    hashes at most `max_bits` apart agree on at least one band whole (pigeonhole), so only the
+    rows that share a band value are compared, in blocks whose memory stays bounded. The work
+    grows with the collection and its bucket sizes, not with its square (200,000 random hashes:
+    a few seconds). Returns a DataFrame with ``group`` (from 1), ``path``, ``name``, ``width``,
+    ``height``, ``n_bytes``, ``jpeg_quality``, ``metadata_fields`` and the answers to "which is
+    the original?": ``largest`` (most pixels), ``least_compressed`` (no JPEG, else the highest
+    quality, then the most bytes) and ``richest_metadata``. Groups of one file are left out.
     """
     import pandas as pd
 
-    if max_bits < 0 or max_bits > 7:
-        raise ValueError(f"max_bits must be 0..7 (the banding guarantees up to 7), got {max_bits}")
+    if max_bits < 0 or max_bits > 15:
+        raise ValueError(f"max_bits must be 0..15 bits of the 64-bit perceptual hash, got {max_bits}")
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     rows = frame[frame["phash"].notna()].reset_index(drop=True)
-    hashes = np.array([int(h, 16) for h in rows["phash"]], dtype=np.uint64)
-    parent = list(range(len(rows)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for band in range(8):
-        buckets: dict = {}
-        keys = (hashes >> np.uint64(8 * band)) & np.uint64(0xFF)
-        for i, key in enumerate(keys.tolist()):
-            buckets.setdefault(key, []).append(i)
-        for members in buckets.values():
-            if len(members) < 2:
+    hashes, row_of = np.unique(np.array([int(h, 16) for h in rows["phash"]], dtype=np.uint64), return_inverse=True)
+    src, dst = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]  # pairs of distinct hashes close enough
+    edges = np.linspace(0, 64, max_bits + 2).astype(int)  # max_bits + 1 bands
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        keys = (hashes >> np.uint64(lo)) & np.uint64((1 << int(hi - lo)) - 1)
+        order = np.argsort(keys, kind="stable")
+        starts = np.flatnonzero(np.r_[True, keys[order][1:] != keys[order][:-1], True])
+        for a, b in zip(starts[:-1], starts[1:]):
+            if b - a < 2:
                 continue
-            m = np.array(members)
-            diff = hashes[m][:, None] ^ hashes[m][None, :]
-            bits = np.unpackbits(diff.view(np.uint8).reshape(len(m), len(m), 8), axis=2).sum(axis=2)
-            for a, b in zip(*np.nonzero(np.triu(bits <= max_bits, k=1))):
-                ra, rb = find(int(m[a])), find(int(m[b]))
-                if ra != rb:
-                    parent[ra] = rb
-    roots = [find(i) for i in range(len(rows))]
-    sizes: dict = {}
-    for r in roots:
-        sizes[r] = sizes.get(r, 0) + 1
-    keep = [i for i, r in enumerate(roots) if sizes[r] > 1]
+            m = order[a:b]
+            step = max(1, 4_000_000 // len(m))  # rows per block: at most ~4 M comparisons at once
+            for first in range(0, len(m), step):
+                block = m[first:first + step]
+                i, j = np.nonzero(np.bitwise_count(hashes[block][:, None] ^ hashes[m][None, :]) <= max_bits)
+                src.append(block[i])
+                dst.append(m[j])
+    src, dst = np.concatenate(src), np.concatenate(dst)
+    graph = coo_matrix((np.ones(len(src), np.int8), (src, dst)), shape=(len(hashes), len(hashes)))
+    roots = connected_components(graph, directed=False)[1][row_of] if len(hashes) else np.zeros(0, int)
+    sizes = np.bincount(roots) if len(roots) else np.zeros(0, int)
+    keep = np.flatnonzero(sizes[roots] > 1) if len(roots) else np.zeros(0, int)
     columns = ["path", "name", "width", "height", "n_bytes", "jpeg_quality", "format", "metadata_fields"]
-    if not keep:
+    if not len(keep):
         return pd.DataFrame(columns=["group", *columns, "largest", "least_compressed", "richest_metadata"])
-    out = rows.loc[keep, [c for c in columns if c in rows.columns]].copy()
-    numbering = {r: n + 1 for n, r in enumerate(sorted({roots[i] for i in keep}, key=lambda r: min(
-        i for i in keep if roots[i] == r)))}
+    out = rows.loc[keep].reindex(columns=columns).copy()  # a column the rows lack is empty
+    labels, first = np.unique(roots[keep], return_index=True)  # groups numbered by their first row
+    numbering = {int(r): n + 1 for n, r in enumerate(labels[np.argsort(first)])}
+    roots = {int(i): int(r) for i, r in zip(keep, roots[keep])}
     out.insert(0, "group", [numbering[roots[i]] for i in keep])
     out["pixels"] = out["width"].fillna(0) * out["height"].fillna(0)
     lossless = out["format"].fillna("").ne("JPEG")

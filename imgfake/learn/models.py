@@ -7,6 +7,7 @@ imported when a builder is called, never by ``import imgfake``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 __all__ = ["build_ela_cnn", "build_transfer_model", "import_keras", "EDITED_OUTPUT", "KIND_OUTPUT", "MAP_LAYER"]
@@ -17,6 +18,7 @@ MAP_LAYER = "edited_map"      # per-location stage-1 logits; their mean is the i
 
 
 
+_IMPORT_LOCK = threading.Lock()
 #: Lines TensorFlow's C++ side writes to the terminal while it is imported, whatever
 #: ``TF_CPP_MIN_LOG_LEVEL`` says (absl's start-up warning, oneDNN's notice, the CUDA probe).
 _IMPORT_NOISE = ("All log messages before absl::InitializeLog()", "oneDNN custom operations are on",
@@ -29,35 +31,44 @@ def import_keras():
 
     File descriptor 2 is sent to a temporary file while TensorFlow loads; every captured line
     that is not known start-up noise is written back to stderr afterwards, so a real error still
-    shows. Every imgfake entry point that loads a model comes through here first.
+    shows (a crash inside the import itself would lose its message: set ``IMGFAKE_TF_LOGS=1`` to
+    see everything). Every imgfake entry point that loads a model comes through here first.
     """
+    import os
     import sys
 
     if "keras" in sys.modules:
         return sys.modules["keras"]
-    import os
-    import tempfile
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    try:
-        saved = os.dup(2)
-    except OSError:  # no stderr at all: nothing to keep clean
-        import keras
-
-        return keras
-    with tempfile.TemporaryFile() as captured:
-        os.dup2(captured.fileno(), 2)
-        try:
+    with _IMPORT_LOCK:  # two threads must not both swap fd 2
+        if "keras" in sys.modules:
+            return sys.modules["keras"]
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        if os.environ.get("IMGFAKE_TF_LOGS"):
             import keras
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            captured.seek(0)
-            kept = [line for line in captured.read().decode("utf-8", "replace").splitlines()
-                    if line.strip() and not any(n in line for n in _IMPORT_NOISE)]
-            if kept:
-                print("\n".join(kept), file=sys.stderr, flush=True)
-    return keras
+
+            return keras
+        import tempfile
+
+        try:
+            sys.stderr.flush()
+            saved = os.dup(2)
+        except (OSError, AttributeError, ValueError):  # no stderr at all: nothing to keep clean
+            import keras
+
+            return keras
+        with tempfile.TemporaryFile() as captured:
+            os.dup2(captured.fileno(), 2)
+            try:
+                import keras
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+                captured.seek(0)
+                kept = [line for line in captured.read().decode("utf-8", "replace").splitlines()
+                        if line.strip() and not any(n in line for n in _IMPORT_NOISE)]
+                if kept and sys.stderr is not None:
+                    print("\n".join(kept), file=sys.stderr, flush=True)
+        return keras
 
 
 def _check_shape(input_shape) -> tuple[int, int, int]:
