@@ -287,6 +287,8 @@ def test_the_dashboard_browses_a_scan(page, voila_url, tmp_path):
     page.locator(".imgfake-scan-open").click()
     page.wait_for_selector(".imgfake-scan-summary [data-scan-files='3']")
     assert "1 could not be read" in page.inner_text(".imgfake-scan-summary")
+    # the rows are widgets of their own: they can arrive after the summary
+    page.wait_for_function("() => document.querySelectorAll('.imgfake-scan-rows .imgfake-row-button').length === 3")
     names = page.locator(".imgfake-scan-rows .imgfake-row-button").all_inner_texts()
     assert sorted(names) == ["broken.jpg", "kodim03_splice.jpg", "kodim07_authentic.jpg"] and names[-1] == "broken.jpg"
     page.locator(".imgfake-scan-answer button", has_text="Errors").click()
