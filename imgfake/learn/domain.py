@@ -9,19 +9,18 @@ evidence counts only on table sets it learnt from (:func:`familiar`).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from ..forensics.jpeg import table_signature
 from ..io import LoadedImage
+from .datasets import SPLIT_FILE, read_splits
 from .fusion import quality_of
 
 __all__ = ["image_profile", "read_training_profile", "shape_reasons", "familiar", "quality_words",
            "MIN_TABLE_SHARE", "SPLIT_FILE"]
 
-SPLIT_FILE = "split.json"
 
 
 def quality_words(signature: str) -> str:
@@ -84,16 +83,15 @@ def read_training_profile(path: Path | None, config: dict) -> dict | None:
     if split_file is None or not split_file.is_file():
         return None
     trained_on = set((config.get("stage1") or {}).get("trained_on") or [])
-    saved = json.loads(split_file.read_text(encoding="utf-8"))
-    entries = [e for d in saved.get("datasets", []) if not trained_on or d.get("name") in trained_on
-               for e in d["splits"]["train"]]
+    entries = [e for name, split in read_splits(split_file).items() if not trained_on or name in trained_on
+               for e in split.train]
     tables: dict[str, list[int]] = {}
     for e in entries:
-        if e.get("jpeg_tables") is not None:
-            tables.setdefault(e["jpeg_tables"], [0, 0])[1 if e.get("label") else 0] += 1
+        if e.jpeg_tables is not None:
+            tables.setdefault(e.jpeg_tables, [0, 0])[1 if e.label else 0] += 1
     if not tables:
         return None
-    sides = [(int(e["width"]), int(e["height"])) for e in entries if e.get("width") and e.get("height")]
+    sides = [(int(e.width), int(e.height)) for e in entries if e.width and e.height]
     return {
         "n": len(entries),
         "tables": {t: tuple(c) for t, c in tables.items()},

@@ -83,13 +83,14 @@ def folder_items(paths: Sequence[str | os.PathLike], *, label: int, source: str,
 def split_items(split_file: str | os.PathLike, dataset: str, root: str | os.PathLike, *,
                 source: str, kind: str) -> list[Item]:
     """Items of one data set of a bundle's ``split.json`` (its exact train / val / test)."""
-    saved = json.loads(Path(split_file).read_text(encoding="utf-8"))
-    for d in saved["datasets"]:
-        if d["name"] == dataset:
-            return [Item(path=str(Path(root) / e["path"]), label=int(e["label"]), source=source, split=name,
-                         group=f"{source}:{e.get('group') or e['sha256']}", kind=kind if e["label"] else "")
-                    for name, entries in d["splits"].items() for e in entries]
-    raise ValueError(f"{str(split_file)!r} has no data set named {dataset!r}")
+    from .datasets import read_splits
+
+    split = read_splits(split_file).get(dataset)
+    if split is None:
+        raise ValueError(f"{str(split_file)!r} has no data set named {dataset!r}")
+    return [Item(path=str(Path(root) / e.path), label=int(e.label), source=source, split=name,
+                 group=f"{source}:{e.group or e.sha256}", kind=kind if e.label else "")
+            for name in ("train", "val", "test") for e in split[name]]
 
 
 # --------------------------------------------------------------------------- evidence
