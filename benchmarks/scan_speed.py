@@ -131,7 +131,6 @@ def memory(args) -> None:
     from distributed import Client, LocalCluster
 
     from imgfake.learn.collection import scan_collection
-    from imgfake.scan import ONE_CORE_ENV
 
     with tempfile.TemporaryDirectory(prefix="imgfake-scan-bench-") as tmp:
         tmp = Path(tmp)
@@ -146,8 +145,8 @@ def memory(args) -> None:
             if counts["done"] % every == 0:
                 samples.append((counts["done"], current_rss_mb()))
 
-        with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                          env=dict(ONE_CORE_ENV)) as cluster, Client(cluster) as client:
+        with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                          host="127.0.0.1") as cluster, Client(cluster) as client:
             t = time.perf_counter()
             summary = scan_collection([tmp / "files"], tmp / "out", scheduler=cluster.scheduler_address,
                                       batch=args.batch, progress=progress)

@@ -147,8 +147,8 @@ def map_files(
     batch : int, default 1
         With ``executor="dask"``: files per task. A task costs the scheduler about a
         millisecond, nothing next to a photo's analysis, but a million-file scan is a million
-        tasks; batches of 16 make it 62,500. A batch whose worker dies is run again whole
-        (each file is still yielded once).
+        tasks; batches of 16 make it 62,500. A batch whose workers keep dying is tried again
+        one file per task, so only the file that kills them fails (each file is yielded once).
     dashboard : str, optional
         With a local Dask cluster: serve Dask's own dashboard at this address
         (``"127.0.0.1:8787"``; ``":0"`` picks a free port). A running scheduler serves its own.
@@ -251,11 +251,11 @@ def _map_dask(job, names: Iterator[str], *, workers: int, window: int, scheduler
             # port, so a second scan (or a notebook's) never warns that 8787 is taken
             quiet = {} if dashboard else {"scheduler_kwargs": {"dashboard": False, "dashboard_address": ":0"}}
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=dashboard, env=dict(ONE_CORE_ENV), **quiet)
+                                   dashboard_address=dashboard, **quiet)
             client = Client(cluster)
         else:
             client = Client(scheduler, timeout=30)
-        client.register_plugin(_setup_plugin(), name="imgfake-worker-setup")
+        client.register_plugin(_setup_plugin(), name="imgfake-worker-setup")  # before any task runs
         if announce is not None:
             where = (f"a local Dask cluster of {workers} worker process{'es' if workers != 1 else ''}"
                      if cluster is not None else f"the Dask cluster at {scheduler} "
@@ -273,10 +273,16 @@ def _map_dask(job, names: Iterator[str], *, workers: int, window: int, scheduler
         return client.submit(_guarded_batch, job, chunk, pure=False)
 
     def outcomes(chunk: list[str], future):
-        if len(chunk) > 1 and future.status == "error":  # one file may have killed its workers
-            yield from (pair for name in chunk for pair in _dask_outcomes([name], submit([name])))
-        else:
-            yield from _dask_outcomes(chunk, future)
+        """(path, result) of each file of a finished task."""
+        try:
+            results = future.result()
+        except Exception as exc:  # the task's workers kept dying (distributed's KilledWorker), or it was lost
+            if len(chunk) > 1:  # one file may have killed them: each on its own
+                for name in chunk:
+                    yield from outcomes([name], submit([name]))
+                return
+            results = [FileError(chunk[0], f"its worker stopped while analysing it: {error_message(exc)}")]
+        yield from zip(chunk, results)
 
     if ordered:
         queue: deque = deque()
@@ -284,9 +290,9 @@ def _map_dask(job, names: Iterator[str], *, workers: int, window: int, scheduler
             while chunk := list(islice(names, batch)):
                 queue.append((chunk, submit(chunk)))
                 if len(queue) >= in_flight.tasks():
-                    yield from outcomes(*_wait(queue.popleft()))
+                    yield from outcomes(*queue.popleft())
             while queue:
-                yield from outcomes(*_wait(queue.popleft()))
+                yield from outcomes(*queue.popleft())
         finally:  # interrupted, or the caller stopped early: drop what has not run
             _stop(client, cluster, [f for _, f in queue])
         return
@@ -313,14 +319,6 @@ def _map_dask(job, names: Iterator[str], *, workers: int, window: int, scheduler
                 pass
     finally:
         _stop(client, cluster, [f for _, f in running.values()])
-
-
-def _wait(item):
-    """(files, future) once the future has finished, whatever its outcome."""
-    from distributed import wait
-
-    wait(item[1])
-    return item
 
 
 def _setup_plugin():
@@ -401,15 +399,6 @@ def _dashboard_link(client) -> str | None:
 
 def _guarded_batch(job, chunk: list[str]) -> list:
     return [_guarded(job, name) for name in chunk]
-
-
-def _dask_outcomes(chunk: list[str], future):
-    try:
-        results = future.result()
-    except Exception as exc:  # the task's workers kept dying (distributed's KilledWorker), or it was lost
-        message = f"its worker stopped while analysing it: {error_message(exc)}"
-        results = [FileError(name, message) for name in chunk]
-    yield from zip(chunk, results)
 
 
 def _guarded(job: Callable[[str], Any], name: str):
