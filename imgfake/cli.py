@@ -571,8 +571,8 @@ def _cmd_scan(args) -> int:
             return
         bar[0].step(errors=c["errors"])
 
-    def announce(line: str) -> None:  # where the work runs, and Dask's dashboard
-        (bar[0] if bar else _Progress(0)).write(lambda: print(line, file=sys.stderr))
+    def announce(line: str) -> None:  # where the work runs, and Dask's dashboard (the bar exists by then)
+        bar[0].write(lambda: print(line, file=sys.stderr))
 
     try:
         summary = scan_collection(args.paths, args.out, methods=methods, heatmaps=args.heatmaps,

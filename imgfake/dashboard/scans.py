@@ -74,6 +74,7 @@ class ScanBrowser(traitlets.HasTraits):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.frame = None
+        self._counts: dict[str, int] = {}
         self.groups: int | None = 0  # near-duplicate groups; None: not counted (a large scan)
 
     def open(self, folder: str | os.PathLike) -> None:
@@ -102,6 +103,8 @@ class ScanBrowser(traitlets.HasTraits):
         frame = frame.assign(_answer=frame["verdict"].where(frame["error"].isna(), "error").fillna("error"))
         frame = frame.sort_values(["p_edited"], ascending=False, na_position="last", kind="stable")
         self.frame = frame.reset_index(drop=True)
+        answers = self.frame["_answer"].value_counts()
+        self._counts = {"all": len(self.frame), **{k: int(answers.get(k, 0)) for k, _ in ANSWERS[1:]}}
         self.groups = None  # not counted
         if len(self.frame) <= GROUPS_UP_TO:
             try:
@@ -115,10 +118,7 @@ class ScanBrowser(traitlets.HasTraits):
 
     def counts(self) -> dict[str, int]:
         """Files per answer (``all`` is the total)."""
-        if self.frame is None:
-            return {}
-        counts = self.frame["_answer"].value_counts().to_dict()
-        return {"all": len(self.frame), **{k: int(counts.get(k, 0)) for k, _ in ANSWERS[1:]}}
+        return dict(self._counts)  # counted once, when the scan was opened
 
     def _chosen(self):
         if self.frame is None:

@@ -198,8 +198,7 @@ class _Writer:
         self.rows: list[dict] = []
         # unique per writer: two scans into one folder within a second (or from two machines)
         # must never overwrite each other's parts; in the order scans started, as read_results
-        # keeps a file's latest row
-        # ("t" sorts after the digits of the older "part-20261202T…" names)
+        # keeps a file's latest row ("t" sorts after the older "part-20261202T…" names)
         self.stamp = f"t{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
         self.parts = 0
 
@@ -319,6 +318,10 @@ def scan_collection(
     return dict(counts, seconds=round(time.perf_counter() - t0, 2), out=str(out), parts=writer.parts)
 
 
+#: The columns that make a folder of Parquet parts a scan's results (always read).
+_RESULT_COLUMNS = ("path", "sha256", "verdict", "p_edited", "error", "settings")
+
+
 def read_results(out: str | os.PathLike, *, columns: Sequence[str] | None = None):
     """The scan's rows as a pandas DataFrame, one per file (the latest row of a file scanned
     again), sorted by path; `columns` reads only those (and what that takes), for large scans."""
@@ -328,9 +331,8 @@ def read_results(out: str | os.PathLike, *, columns: Sequence[str] | None = None
     if not parts:
         raise ValueError(f"{str(out)!r} holds no scan results (no .parquet parts): run `imgfake scan` first")
     frames = []
-    needed = ("path", "sha256", "verdict", "p_edited", "error", "settings")
-    wanted = None if columns is None else None if not parts else [
-        c for c in dict.fromkeys([*needed, *columns]) if c in _part_columns(parts[0])]
+    wanted = None if columns is None else [
+        c for c in dict.fromkeys([*_RESULT_COLUMNS, *columns]) if c in _part_columns(parts[0])]
     for part in parts:
         try:
             frames.append(pd.read_parquet(part, columns=wanted))
@@ -338,7 +340,7 @@ def read_results(out: str | os.PathLike, *, columns: Sequence[str] | None = None
             raise ValueError(f"{part.name} in {str(out)!r} is not a readable Parquet file ({exc}); "
                              "move it away, or rerun the scan into a new folder") from exc
     frame = pd.concat(frames, ignore_index=True)
-    missing = sorted({"path", "sha256", "verdict", "p_edited", "error", "settings"} - set(frame.columns))
+    missing = sorted(set(_RESULT_COLUMNS) - set(frame.columns))
     if missing:
         raise ValueError(f"{str(out)!r} holds Parquet files, but not imgfake scan results "
                          f"(no {', '.join(missing)} column)")
@@ -389,7 +391,11 @@ def near_duplicates(frame, *, max_bits: int = NEAR_DUPLICATE_BITS):
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
+    columns = ["path", "name", "width", "height", "n_bytes", "jpeg_quality", "format", "metadata_fields"]
+    none = pd.DataFrame(columns=["group", *columns, "largest", "least_compressed", "richest_metadata"])
     rows = frame[frame["phash"].notna()].reset_index(drop=True)
+    if not len(rows):
+        return none
     hashes, row_of = np.unique(np.array([int(h, 16) for h in rows["phash"]], dtype=np.uint64), return_inverse=True)
     src, dst = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]  # pairs of distinct hashes close enough
     edges = np.linspace(0, 64, max_bits + 2).astype(int)  # max_bits + 1 bands
@@ -409,17 +415,14 @@ def near_duplicates(frame, *, max_bits: int = NEAR_DUPLICATE_BITS):
                 dst.append(m[j])
     src, dst = np.concatenate(src), np.concatenate(dst)
     graph = coo_matrix((np.ones(len(src), np.int8), (src, dst)), shape=(len(hashes), len(hashes)))
-    roots = connected_components(graph, directed=False)[1][row_of] if len(hashes) else np.zeros(0, int)
-    sizes = np.bincount(roots) if len(roots) else np.zeros(0, int)
-    keep = np.flatnonzero(sizes[roots] > 1) if len(roots) else np.zeros(0, int)
-    columns = ["path", "name", "width", "height", "n_bytes", "jpeg_quality", "format", "metadata_fields"]
+    roots = connected_components(graph, directed=False)[1][row_of]  # each row's component
+    keep = np.flatnonzero(np.bincount(roots)[roots] > 1)
     if not len(keep):
-        return pd.DataFrame(columns=["group", *columns, "largest", "least_compressed", "richest_metadata"])
+        return none
     out = rows.loc[keep].reindex(columns=columns).copy()  # a column the rows lack is empty
     labels, first = np.unique(roots[keep], return_index=True)  # groups numbered by their first row
     numbering = {int(r): n + 1 for n, r in enumerate(labels[np.argsort(first)])}
-    roots = {int(i): int(r) for i, r in zip(keep, roots[keep])}
-    out.insert(0, "group", [numbering[roots[i]] for i in keep])
+    out.insert(0, "group", [numbering[int(r)] for r in roots[keep]])
     out["pixels"] = out["width"].fillna(0) * out["height"].fillna(0)
     lossless = out["format"].fillna("").ne("JPEG")
     out["compression_rank"] = np.where(lossless, 101.0, out["jpeg_quality"].fillna(0))

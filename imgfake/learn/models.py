@@ -16,8 +16,6 @@ EDITED_OUTPUT = "edited"      # stage 1: one logit, real (<0) vs edited (>0)
 KIND_OUTPUT = "kind"          # stage 2: logits over the kinds of edit
 MAP_LAYER = "edited_map"      # per-location stage-1 logits; their mean is the image's logit
 
-
-
 _IMPORT_LOCK = threading.Lock()
 #: Lines TensorFlow's C++ side writes to the terminal while it is imported, whatever
 #: ``TF_CPP_MIN_LOG_LEVEL`` says (absl's start-up warning, oneDNN's notice, the CUDA probe).
