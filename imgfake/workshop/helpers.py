@@ -35,7 +35,6 @@ __all__ = ["SAMPLES", "sample", "sample_bytes", "edit_mask", "ela_view", "eviden
 VIEW_SIDE = 640
 #: The common name on the certificates :func:`sign_claim` makes.
 WORKSHOP_SIGNER = "Workshop Signer (throwaway key)"
-_IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 
 
 def _records() -> dict[str, dict]:
@@ -236,47 +235,13 @@ def camera_original(pixels: np.ndarray, *, camera: str = "Apple | iPhone 6") -> 
 
 
 @functools.lru_cache(maxsize=1)
-def _throwaway_signer() -> tuple[str, str]:
+def _throwaway_signer():
     """A root CA and a signing certificate made now, in memory (ES256, valid for a day either
-    side): what c2pa accepts, trusted by nobody. Returns (chain PEM, private key PEM)."""
-    import datetime as dt
+    side): what c2pa accepts, trusted by nobody."""
+    from ..forensics.signing import throwaway_pki
 
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    def name(cn: str) -> x509.Name:
-        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn),
-                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, "imgfake workshop")])
-
-    def usage(ca: bool) -> x509.KeyUsage:
-        return x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                             data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
-                             encipher_only=False, decipher_only=False)
-
-    now = dt.datetime.now(dt.timezone.utc)
-    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-
-    def certificate(subject: str, public, *, ca: bool):
-        builder = (x509.CertificateBuilder().subject_name(name(subject)).issuer_name(name("Workshop Root CA"))
-                   .public_key(public).serial_number(x509.random_serial_number())
-                   .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=1))
-                   .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None), critical=True)
-                   .add_extension(usage(ca), critical=True)
-                   .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False))
-        if not ca:
-            builder = (builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]),
-                                             critical=False)
-                       .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-                                      critical=False))
-        return builder.sign(ca_key, hashes.SHA256())
-
-    pem = serialization.Encoding.PEM
-    chain = (certificate(WORKSHOP_SIGNER, key.public_key(), ca=False).public_bytes(pem)
-             + certificate("Workshop Root CA", ca_key.public_key(), ca=True).public_bytes(pem))
-    private = key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    return chain.decode(), private.decode()
+    return throwaway_pki(signer_cn=WORKSHOP_SIGNER, signer_org="imgfake workshop", ca_cn="Workshop Root CA",
+                         ca_org="imgfake workshop", days=1)
 
 
 def sign_claim(data: bytes, *, source_type: str = "digitalCapture", software: str = "Imaginary Camera 1.0",
@@ -285,20 +250,12 @@ def sign_claim(data: bytes, *, source_type: str = "digitalCapture", software: st
     as `source_type` (an IPTC digital source type: "digitalCapture" for a camera,
     "trainedAlgorithmicMedia" for an AI generator, ...). Signed with a key made a moment ago:
     the signature is valid, and nobody vouches for the signer, exactly like a forger's."""
-    import c2pa
+    from ..forensics.signing import IPTC, sign
 
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise ValueError(f"sign_claim signs the bytes of a JPEG file, got {type(data).__name__}")
-    chain, key = _throwaway_signer()
     definition = {"claim_generator_info": [{"name": "imgfake workshop", "version": "1.0"}], "title": title,
                   "assertions": [{"label": "c2pa.actions", "data": {"actions": [
-                      {"action": "c2pa.created", "digitalSourceType": _IPTC + source_type,
+                      {"action": "c2pa.created", "digitalSourceType": IPTC + source_type,
                        "softwareAgent": {"name": software}}]}}]}
-    context = c2pa.Context.from_dict({"builder": {"thumbnail": {"enabled": False}},
-                                      "verify": {"remote_manifest_fetch": False}})
-    signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, chain.encode(),
-                                                       key.encode(), None))
-    with context, signer, c2pa.Builder(definition, context) as builder:
-        out = io.BytesIO()
-        builder.sign(signer, "image/jpeg", io.BytesIO(bytes(data)), out)
-        return out.getvalue()
+    return sign(bytes(data), definition, _throwaway_signer())
